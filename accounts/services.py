@@ -1,0 +1,42 @@
+"""Account workflows: creating people with their quota, issuing and revoking tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import ApiToken, User, hash_token_key
+from quotas.models import Quota
+
+# Refresh last_used at most this often, so every API call is not a write.
+LAST_USED_GRANULARITY_SECONDS = 60
+
+
+@transaction.atomic
+def user_create(*, username: str, password: str | None, email: str = "", **fields) -> User:
+    """ACC-02: the user and their quota row exist together or not at all."""
+    user = get_user_model().objects.create_user(username=username, email=email, password=password, **fields)
+    Quota.objects.create_for(user)
+    return user
+
+
+def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Return the token row and the key, which is shown once and never stored."""
+    key = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name or "API token", key_hash=hash_token_key(key), prefix=key[:8])
+    return token, key
+
+
+def token_touch(*, token: ApiToken) -> None:
+    now = timezone.now()
+    if token.last_used is None or (now - token.last_used).total_seconds() > LAST_USED_GRANULARITY_SECONDS:
+        ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+        token.last_used = now
+
+
+def token_revoke(*, user: User, token_id: int) -> bool:
+    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    return deleted > 0

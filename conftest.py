@@ -1,0 +1,148 @@
+"""Fixtures shared by every app's tests: personas, API clients, storage and a real worker.
+
+The suite runs against real PostgreSQL, SeaweedFS and a Redis-protocol broker;
+`make test` starts embedded storage and broker unless the environment names
+external ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import uuid
+
+import dramatiq
+import pytest
+import requests
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from accounts import services as account_services
+from documents import storage
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+
+@pytest.fixture(scope="session", autouse=True)
+def bucket():
+    """The documents bucket exists once per run, open to the default upload origins."""
+    storage.ensure_bucket(settings.KITE_UPLOAD_ORIGINS)
+
+
+def make_user(username: str, **fields):
+    return account_services.user_create(username=username, password="correct horse battery", **fields)
+
+
+@pytest.fixture
+def alice(db):
+    """The owner in most tests."""
+    return make_user("alice", email="alice@example.com")
+
+
+@pytest.fixture
+def bob(db):
+    """Another user, who should have no access to alice's things."""
+    return make_user("bob", email="bob@example.com")
+
+
+@pytest.fixture
+def staff(db):
+    """A superuser, who still must not read anybody's documents."""
+    return make_user("root", is_staff=True, is_superuser=True)
+
+
+def api_client_for(user) -> APIClient:
+    _, key = account_services.token_create(user=user, name="tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+@pytest.fixture
+def alice_api(alice) -> APIClient:
+    return api_client_for(alice)
+
+
+@pytest.fixture
+def bob_api(bob) -> APIClient:
+    return api_client_for(bob)
+
+
+def request_upload(
+    client: APIClient,
+    data: bytes,
+    filename: str = "notes.txt",
+    content_type: str = "text/plain",
+    sha256: bool = True,
+    **extra,
+):
+    body = {"filename": filename, "size_bytes": len(data), "content_type": content_type, **extra}
+    if sha256:
+        body["sha256"] = hashlib.sha256(data).hexdigest()
+    return client.post("/api/documents/upload-url/", body, format="json")
+
+
+def post_to_storage(upload: dict, data: bytes, filename: str = "file") -> requests.Response:
+    """What the browser does: a multipart POST of the presigned fields and the file."""
+    return requests.post(upload["url"], data=upload["fields"], files={"file": (filename, data)}, timeout=30)
+
+
+def upload_document(
+    client: APIClient,
+    data: bytes,
+    filename: str = "notes.txt",
+    content_type: str = "text/plain",
+    confirm: bool = True,
+    **extra,
+) -> dict:
+    """Run the three steps of D-05 and return the document as the API last showed it."""
+    answer = request_upload(client, data, filename, content_type, **extra)
+    assert answer.status_code == 201, answer.content
+    stored = post_to_storage(answer.json()["upload"], data, filename)
+    assert stored.status_code in (200, 201, 204), stored.text
+    document = answer.json()["document"]
+    if not confirm:
+        return document
+    confirmed = client.post(f"/api/documents/{document['id']}/confirm/")
+    assert confirmed.status_code == 200, confirmed.content
+    return confirmed.json()
+
+
+def object_exists(key: str) -> bool:
+    return storage.head(key) is not None
+
+
+@pytest.fixture
+def unique_bytes():
+    """Distinct file contents per call, so no upload is a duplicate of another."""
+
+    def make(size: int = 1000, prefix: bytes = b"") -> bytes:
+        seed = prefix + uuid.uuid4().bytes
+        return (seed * (size // len(seed) + 1))[:size]
+
+    return make
+
+
+@pytest.fixture
+def worker(transactional_db):
+    """A real Dramatiq worker consuming from the real broker for the length of a test."""
+    broker = dramatiq.get_broker()
+    broker.flush_all()
+    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
+    worker.start()
+    yield worker
+    worker.stop()
+    broker.flush_all()
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
+    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
+    event = threading.Event()
+    deadline = timeout / interval
+    for _ in range(int(deadline)):
+        result = predicate()
+        if result:
+            return result
+        event.wait(interval)
+    raise AssertionError(f"condition not met within {timeout}s")

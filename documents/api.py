@@ -1,0 +1,120 @@
+"""`/api/documents/`: the three-step upload and the documents of the requesting user only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from documents import services, storage
+from documents.models import Document
+from documents.serializers import (
+    DocumentSerializer,
+    DocumentUpdateSerializer,
+    UploadUrlInputSerializer,
+    UploadUrlOutputSerializer,
+)
+from topics.models import DocumentTopic
+
+ORDERINGS = {"created", "-created", "title", "-title", "size_bytes", "-size_bytes"}
+ERROR = OpenApiResponse(description='`{"detail", "code"}`')
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Words in the title, filename or text"),
+            OpenApiParameter("topic", int),
+            OpenApiParameter("state", str, enum=[s.value for s in Document.State]),
+            OpenApiParameter("ordering", str, enum=sorted(ORDERINGS)),
+        ]
+    ),
+    partial_update=extend_schema(request=DocumentUpdateSerializer, responses=DocumentSerializer),
+    destroy=extend_schema(responses={204: None, 404: ERROR}),
+)
+class DocumentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = DocumentSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        assignments = DocumentTopic.objects.select_related("topic").order_by("topic__name")
+        queryset = Document.objects.owned_by(self.request.user).prefetch_related(
+            Prefetch("assignments", queryset=assignments)
+        )
+        if self.action != "list":
+            return queryset
+        params = self.request.query_params
+        if state := params.get("state"):
+            if state not in Document.State.values:
+                raise ValidationError({"state": f"Must be one of {', '.join(Document.State.values)}."})
+            queryset = queryset.filter(state=state)
+        if topic := params.get("topic"):
+            if not topic.isdigit():
+                raise ValidationError({"topic": "Must be a topic id."})
+            queryset = queryset.filter(assignments__topic_id=int(topic))
+        if q := params.get("q", "").strip():
+            queryset = services.document_search(queryset, q)
+        ordering = params.get("ordering", "-created")
+        if ordering not in ORDERINGS:
+            raise ValidationError({"ordering": f"Must be one of {', '.join(sorted(ORDERINGS))}."})
+        return queryset.order_by(ordering, "-pk" if ordering.startswith("-") else "pk")
+
+    def partial_update(self, request, *args, **kwargs):
+        document = self.get_object()
+        data = DocumentUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.document_update(user=request.user, document=document, **data.validated_data)
+        return Response(DocumentSerializer(self.get_object()).data)
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            return self.http_method_not_allowed(request)
+        return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, pk=None):
+        services.document_delete(user=request.user, document_id=self.get_object().pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=UploadUrlInputSerializer,
+        responses={201: UploadUrlOutputSerializer, 400: ERROR, 409: ERROR, 413: ERROR, 503: ERROR},
+    )
+    @action(detail=False, methods=["post"], url_path="upload-url")
+    def upload_url(self, request):
+        data = UploadUrlInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        document, upload = services.document_upload_url(user=request.user, **data.validated_data)
+        expires_at = timezone.now() + timedelta(seconds=services.upload_url_expiry())
+        body = {"document": document, "upload": {**upload, "expires_at": expires_at}}
+        return Response(UploadUrlOutputSerializer(body).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: DocumentSerializer, 404: ERROR, 409: ERROR, 413: ERROR, 503: ERROR})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        document = services.document_confirm(user=request.user, document_id=self.get_object().pk)
+        return Response(DocumentSerializer(self.get_queryset().get(pk=document.pk)).data)
+
+    @extend_schema(request=None, responses={302: OpenApiResponse(description="Redirect to a presigned GET")})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        document = self.get_object()
+        if document.state == Document.State.UPLOADING:
+            raise services.UploadMissing()
+        return HttpResponseRedirect(
+            storage.presigned_get(key=document.key, filename=document.filename, content_type=document.content_type)
+        )
+
+    @extend_schema(request=None, responses={202: DocumentSerializer, 404: ERROR, 409: ERROR})
+    @action(detail=True, methods=["post"])
+    def classify(self, request, pk=None):
+        document = services.document_reclassify(user=request.user, document_id=self.get_object().pk)
+        return Response(DocumentSerializer(document).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,91 @@
+"""Documents: one stored object each, owned by one person."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class DocumentQuerySet(models.QuerySet):
+    def owned_by(self, user) -> DocumentQuerySet:
+        return self.filter(owner=user)
+
+    def stored(self) -> DocumentQuerySet:
+        """Documents whose bytes are confirmed and charged to the quota."""
+        return self.exclude(state=Document.State.UPLOADING)
+
+
+class Document(models.Model):
+    class State(models.TextChoices):
+        UPLOADING = "uploading"
+        QUEUED = "queued"
+        PROCESSING = "processing"
+        CLASSIFIED = "classified"
+        SKIPPED = "skipped"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(max_length=255)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255)
+    size_bytes = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64, blank=True)
+    key = models.CharField(max_length=200, unique=True, editable=False)
+    etag = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.UPLOADING)
+    error = models.TextField(blank=True)
+    classify = models.BooleanField(default=True)
+    text = models.TextField(blank=True)
+    topics = models.ManyToManyField("topics.Topic", through="topics.DocumentTopic", related_name="documents")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [
+            models.Index(fields=["owner", "-created"], name="document_owner_created"),
+            models.Index(fields=["owner", "title"], name="document_owner_title"),
+            models.Index(fields=["owner", "size_bytes"], name="document_owner_size"),
+            models.Index(fields=["owner", "state"], name="document_owner_state"),
+            models.Index(fields=["owner", "sha256"], name="document_owner_sha256"),
+            models.Index(fields=["state", "created"], name="document_state_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(size_bytes__gte=0), name="document_size_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("documents:detail", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.PROCESSING)
+
+
+class StorageDeletion(models.Model):
+    """An object still to delete from storage: the retry queue of STORE-06.
+
+    Written in the same transaction that deletes the document, so an object is
+    never forgotten even when storage is down at that moment.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created"]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,78 @@
+"""Input and output shapes of the document endpoints (API.md)."""
+
+from __future__ import annotations
+
+import re
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from documents.models import Document
+from kite.fields import StrictBooleanField, StrictIntegerField
+from topics.models import DocumentTopic
+
+CONTENT_TYPE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$")
+
+
+class DocumentTopicSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="topic.id")
+    name = serializers.CharField(source="topic.name")
+    is_system = serializers.BooleanField(source="topic.is_system")
+    source = serializers.ChoiceField(choices=DocumentTopic.Source.choices)
+    confidence = serializers.FloatField(allow_null=True)
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    topics = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "title",
+            "filename",
+            "content_type",
+            "size_bytes",
+            "sha256",
+            "state",
+            "error",
+            "topics",
+            "created",
+            "updated",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(DocumentTopicSerializer(many=True))
+    def get_topics(self, document: Document) -> list[dict]:
+        # Uses the prefetched assignments when the view prefetched them.
+        return DocumentTopicSerializer(document.assignments.all(), many=True).data
+
+
+class UploadUrlInputSerializer(serializers.Serializer):
+    filename = serializers.CharField(max_length=1024, trim_whitespace=False)
+    size_bytes = StrictIntegerField(min_value=0)
+    content_type = serializers.CharField(max_length=255)
+    sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False, allow_blank=True, default="")
+    classify = StrictBooleanField(required=False, default=True)
+
+    def validate_content_type(self, value: str) -> str:
+        value = value.strip()
+        if not CONTENT_TYPE_RE.match(value):
+            raise serializers.ValidationError("Must be a media type such as application/pdf.")
+        return value.lower()
+
+
+class PresignedPostSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    fields = serializers.DictField(child=serializers.CharField())
+    expires_at = serializers.DateTimeField()
+
+
+class UploadUrlOutputSerializer(serializers.Serializer):
+    document = DocumentSerializer()
+    upload = PresignedPostSerializer()
+
+
+class DocumentUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=255, required=False)
+    topic_ids = serializers.ListField(child=StrictIntegerField(min_value=1), required=False, max_length=100)

@@ -1,0 +1,229 @@
+"""Document workflows: the three-step upload, deletion and the hand-off to workers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import unicodedata
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+
+from accounts.models import User
+from documents import storage
+from documents.models import Document, StorageDeletion
+from kite.errors import (
+    Duplicate,
+    FileTooLarge,
+    InvalidInput,
+    NotFound,
+    QuotaExceeded,
+    SizeMismatch,
+    StorageUnavailable,
+    UploadMissing,
+)
+from quotas.models import Quota
+from topics.models import DocumentTopic, Topic
+
+logger = logging.getLogger(__name__)
+
+MAX_FILENAME_LENGTH = 255
+
+
+def sanitize_filename(name: str) -> str:
+    """A display name safe anywhere: no directories, no control characters, bounded length."""
+    name = unicodedata.normalize("NFC", name)
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = name.strip().strip(".").strip()
+    if not name:
+        return "unnamed"
+    if len(name) > MAX_FILENAME_LENGTH:
+        stem, ext = os.path.splitext(name)
+        ext = ext if len(ext) <= 16 else ""
+        name = stem[: MAX_FILENAME_LENGTH - len(ext)] + ext
+    return name
+
+
+def _quota_exceeded(user: User, size: int) -> QuotaExceeded:
+    quota = Quota.objects.get(user=user)
+    return QuotaExceeded(
+        size_bytes=size,
+        used_bytes=quota.used_bytes,
+        limit_bytes=quota.limit_bytes,
+        remaining_bytes=quota.remaining_bytes,
+    )
+
+
+def document_upload_url(
+    *, user: User, filename: str, size_bytes: int, content_type: str, sha256: str = "", classify: bool = True
+) -> tuple[Document, dict]:
+    """Step 1 of D-05: check the size, reserve a document, and presign the one POST that may fill it."""
+    if size_bytes > settings.KITE_MAX_UPLOAD_BYTES:
+        raise FileTooLarge(size_bytes=size_bytes, max_bytes=settings.KITE_MAX_UPLOAD_BYTES)
+    if size_bytes > Quota.objects.get(user=user).remaining_bytes:
+        raise _quota_exceeded(user, size_bytes)
+    sha256 = sha256.lower()
+    if sha256:
+        existing = Document.objects.owned_by(user).stored().filter(sha256=sha256).first()
+        if existing is not None:
+            raise Duplicate(document_id=str(existing.pk), filename=existing.filename)
+    filename = sanitize_filename(filename)
+    document_id = uuid.uuid4()
+    document = Document(
+        id=document_id,
+        owner=user,
+        title=os.path.splitext(filename)[0] or filename,
+        filename=filename,
+        content_type=content_type,
+        size_bytes=size_bytes,
+        sha256=sha256,
+        key=f"u/{user.uuid}/{document_id}",
+        classify=classify,
+    )
+    upload = storage.presigned_post(key=document.key, size=size_bytes, content_type=content_type, sha256=sha256)
+    document.save(force_insert=True)
+    return document, upload
+
+
+def document_confirm(*, user: User, document_id) -> Document:
+    """Step 3 of D-05: verify the object, charge the quota once, and queue the document."""
+    document = Document.objects.owned_by(user).filter(pk=document_id).first()
+    if document is None:
+        raise NotFound()
+    if document.state != Document.State.UPLOADING:
+        return document  # D-06: already confirmed, nothing more to charge
+    stored = storage.head(document.key)  # outside the transaction: no lock held on network calls
+    if stored is None:
+        raise UploadMissing()
+    if stored.size != document.size_bytes:
+        raise SizeMismatch(declared_bytes=document.size_bytes, stored_bytes=stored.size)
+
+    with transaction.atomic():
+        document = Document.objects.select_for_update().filter(pk=document.pk).first()
+        if document is None:
+            raise NotFound()
+        if document.state != Document.State.UPLOADING:
+            return document
+        if Quota.objects.charge(user, document.size_bytes):
+            rejected = None
+            _mark_confirmed(document, stored.etag)
+        else:
+            # STORE-05: the upload does not fit, so neither its row nor its object stays.
+            rejected = _quota_exceeded(user, document.size_bytes)
+            _discard_upload(document)
+    if rejected is not None:
+        raise rejected  # after the block, so the discard commits
+    return document
+
+
+def _mark_confirmed(document: Document, etag: str) -> None:
+    document.etag = etag
+    document.state = Document.State.QUEUED if document.classify else Document.State.SKIPPED
+    document.save(update_fields=["etag", "state", "updated"])
+    if document.state == Document.State.QUEUED:
+        document_id = document.pk
+        transaction.on_commit(lambda: enqueue_processing(document_id))
+
+
+def _discard_upload(document: Document) -> None:
+    """Drop an uncharged upload: its row now, its object once the transaction commits."""
+    StorageDeletion.objects.get_or_create(key=document.key)
+    document.delete()
+    key = document.key
+    transaction.on_commit(lambda: storage_deletion_attempt(key))
+
+
+def document_delete(*, user: User, document_id) -> None:
+    """STORE-06: release exactly the document's size once; the object goes now or via the retry queue."""
+    with transaction.atomic():
+        document = Document.objects.owned_by(user).select_for_update().filter(pk=document_id).first()
+        if document is None:
+            raise NotFound()
+        if document.state != Document.State.UPLOADING and not Quota.objects.release(user, document.size_bytes):
+            # The quota says less than this document: reconcile_quotas will report the drift.
+            logger.error("quota of user %s is below document %s's size", user.pk, document.pk)
+        _discard_upload(document)
+
+
+def storage_deletion_attempt(key: str) -> bool:
+    """Delete one queued object; on failure it stays queued for the periodic retry."""
+    try:
+        storage.delete(key)
+    except StorageUnavailable as exc:
+        StorageDeletion.objects.filter(key=key).update(attempts=F("attempts") + 1, last_error=str(exc))
+        logger.warning("storage unavailable, deletion of %s queued for retry", key)
+        return False
+    StorageDeletion.objects.filter(key=key).delete()
+    return True
+
+
+def enqueue_processing(document_id) -> None:
+    """Send the document to the workers; a broker outage leaves it `queued` for the sweeper."""
+    from documents.tasks import process_document
+
+    try:
+        process_document.send(str(document_id))
+    except Exception:
+        logger.exception("could not enqueue document %s; it stays queued", document_id)
+
+
+def document_process(*, document_id) -> None:
+    """The worker's side: in this release a queued document is marked skipped (no classifier yet)."""
+    with transaction.atomic():
+        document = Document.objects.select_for_update().filter(pk=document_id).first()
+        if document is None or document.state != Document.State.QUEUED:
+            return
+        document.state = Document.State.SKIPPED
+        document.save(update_fields=["state", "updated"])
+
+
+def upload_url_expiry() -> int:
+    return settings.KITE_UPLOAD_URL_EXPIRY
+
+
+def document_search(queryset, q: str):
+    """Documents whose title, filename or extracted text contain every word of `q`."""
+    for word in q.split()[:20]:
+        queryset = queryset.filter(Q(title__icontains=word) | Q(filename__icontains=word) | Q(text__icontains=word))
+    return queryset
+
+
+@transaction.atomic
+def document_update(*, user: User, document: Document, title: str | None = None, topic_ids=None) -> Document:
+    """Rename, and/or set the document's topics by hand (T-01): listed topics become manual."""
+    if title is not None:
+        document.title = title.strip() or document.title
+        document.save(update_fields=["title", "updated"])
+    if topic_ids is not None:
+        wanted = set(topic_ids)
+        found = set(Topic.objects.visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True))
+        if found != wanted:
+            raise InvalidInput("Unknown topic ids: " + ", ".join(map(str, sorted(wanted - found))))
+        DocumentTopic.objects.filter(document=document).exclude(topic_id__in=wanted).delete()
+        DocumentTopic.objects.filter(document=document, topic_id__in=wanted).update(
+            source=DocumentTopic.Source.MANUAL, confidence=None
+        )
+        have = set(DocumentTopic.objects.filter(document=document).values_list("topic_id", flat=True))
+        DocumentTopic.objects.bulk_create(
+            DocumentTopic(document=document, topic_id=pk, source=DocumentTopic.Source.MANUAL) for pk in wanted - have
+        )
+    return document
+
+
+def document_reclassify(*, user: User, document_id) -> Document:
+    """Queue a stored document for another classification run (DOC-06)."""
+    with transaction.atomic():
+        document = Document.objects.owned_by(user).select_for_update().filter(pk=document_id).first()
+        if document is None:
+            raise NotFound()
+        if document.state == Document.State.UPLOADING:
+            raise UploadMissing()
+        document.state = Document.State.QUEUED
+        document.error = ""
+        document.classify = True
+        document.save(update_fields=["state", "error", "classify", "updated"])
+        transaction.on_commit(lambda: enqueue_processing(document.pk))
+    return document

@@ -1,0 +1,140 @@
+"""The few storage operations Kite needs, on top of django-storages' S3 backend.
+
+Presigned URLs are made with the `documents_public` client, whose endpoint is
+the address the browser reaches (SigV4 signs the Host header); everything the
+server does itself goes through `documents`.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.core.files.storage import storages
+
+from kite.errors import StorageUnavailable
+
+MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    size: int
+    etag: str
+    content_type: str
+
+
+def _client(alias: str = "documents"):
+    return storages[alias].connection.meta.client
+
+
+def _bucket() -> str:
+    return storages["documents"].bucket_name
+
+
+def sha256_hex_to_b64(hex_digest: str) -> str:
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+def presigned_post(*, key: str, size: int, content_type: str, sha256: str = "") -> dict:
+    """A POST policy that admits exactly one body: this key, this size, this type, these bytes."""
+    fields = {"Content-Type": content_type}
+    conditions: list = [{"Content-Type": content_type}, ["content-length-range", size, size]]
+    if sha256:
+        checksum = sha256_hex_to_b64(sha256)
+        fields.update({"x-amz-checksum-algorithm": "SHA256", "x-amz-checksum-sha256": checksum})
+        conditions += [{"x-amz-checksum-algorithm": "SHA256"}, {"x-amz-checksum-sha256": checksum}]
+    try:
+        return _client("documents_public").generate_presigned_post(
+            Bucket=_bucket(),
+            Key=key,
+            Fields=fields,
+            Conditions=conditions,
+            ExpiresIn=settings.KITE_UPLOAD_URL_EXPIRY,
+        )
+    except BotoCoreError as exc:  # signing is local; this means bad configuration
+        raise StorageUnavailable() from exc
+
+
+def head(key: str) -> StoredObject | None:
+    """What storage holds under `key`, or None when nothing is there."""
+    try:
+        answer = _client().head_object(Bucket=_bucket(), Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in MISSING_CODES:
+            return None
+        raise StorageUnavailable() from exc
+    except BotoCoreError as exc:
+        raise StorageUnavailable() from exc
+    return StoredObject(
+        size=answer["ContentLength"],
+        etag=answer.get("ETag", "").strip('"'),
+        content_type=answer.get("ContentType", ""),
+    )
+
+
+def delete(key: str) -> None:
+    """Delete `key`; deleting what is already gone succeeds (S3 semantics)."""
+    try:
+        _client().delete_object(Bucket=_bucket(), Key=key)
+    except (ClientError, BotoCoreError) as exc:
+        raise StorageUnavailable() from exc
+
+
+def read(key: str, *, etag: str, max_bytes: int) -> bytes:
+    """The first `max_bytes` of the confirmed object; If-Match refuses any later replacement."""
+    try:
+        answer = _client().get_object(Bucket=_bucket(), Key=key, IfMatch=f'"{etag}"', Range=f"bytes=0-{max_bytes - 1}")
+        return answer["Body"].read(max_bytes)
+    except (ClientError, BotoCoreError) as exc:
+        raise StorageUnavailable() from exc
+
+
+def presigned_get(*, key: str, filename: str, content_type: str, inline: bool = False) -> str:
+    disposition = "inline" if inline else "attachment"
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "").replace("?", "_")
+    params = {
+        "Bucket": _bucket(),
+        "Key": key,
+        "ResponseContentDisposition": f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
+        "ResponseContentType": content_type,
+    }
+    return _client("documents_public").generate_presigned_url(
+        "get_object", Params=params, ExpiresIn=settings.KITE_DOWNLOAD_URL_EXPIRY
+    )
+
+
+def ensure_bucket(origins: list[str]) -> None:
+    """Create the bucket if needed and allow browser uploads from `origins` only."""
+    client = _client()
+    bucket = _bucket()
+    try:
+        client.head_bucket(Bucket=bucket)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in MISSING_CODES | {"NoSuchBucket"}:
+            raise
+        client.create_bucket(Bucket=bucket)
+    client.put_bucket_cors(
+        Bucket=bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": origins,
+                    "AllowedMethods": ["GET", "HEAD", "POST"],
+                    "AllowedHeaders": ["*"],
+                    "ExposeHeaders": ["ETag"],
+                    "MaxAgeSeconds": 600,
+                }
+            ]
+        },
+    )
+
+
+def ping() -> None:
+    try:
+        _client().head_bucket(Bucket=_bucket())
+    except (ClientError, BotoCoreError) as exc:
+        raise StorageUnavailable() from exc

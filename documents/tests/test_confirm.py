@@ -1,0 +1,93 @@
+import pytest
+
+from conftest import object_exists, post_to_storage, request_upload, upload_document
+from documents.models import Document
+from quotas.models import Quota
+
+
+def test_confirm_charges_the_exact_size_and_queues(alice, alice_api, unique_bytes):
+    """D-05, STORE-03: confirm HEADs the object, charges its size once and moves to queued."""
+    data = unique_bytes(12345)
+    document = upload_document(alice_api, data)
+    assert document["state"] == "queued"
+    assert document["size_bytes"] == 12345
+    assert Quota.objects.get(user=alice).used_bytes == 12345
+    stored = Document.objects.get(pk=document["id"])
+    assert stored.etag
+
+
+def test_confirm_is_idempotent(alice, alice_api, unique_bytes):
+    """D-06: a repeated confirm returns the same document and charges nothing more."""
+    document = upload_document(alice_api, unique_bytes(777))
+    again = alice_api.post(f"/api/documents/{document['id']}/confirm/")
+    assert again.status_code == 200
+    assert again.json()["id"] == document["id"]
+    assert Quota.objects.get(user=alice).used_bytes == 777
+
+
+def test_confirm_without_classification_is_skipped(alice_api, unique_bytes):
+    """D-05, DOC-06: classify=false confirms straight to skipped."""
+    document = upload_document(alice_api, unique_bytes(10), classify=False)
+    assert document["state"] == "skipped"
+
+
+def test_confirm_before_upload_gets_409_and_changes_nothing(alice, alice_api, unique_bytes):
+    """D-05, SEC-06: confirm with no stored object answers 409 upload_missing."""
+    answer = request_upload(alice_api, unique_bytes(50))
+    document_id = answer.json()["document"]["id"]
+    confirm = alice_api.post(f"/api/documents/{document_id}/confirm/")
+    assert confirm.status_code == 409 and confirm.json()["code"] == "upload_missing"
+    assert Document.objects.get(pk=document_id).state == "uploading"
+    assert Quota.objects.get(user=alice).used_bytes == 0
+
+
+def test_confirm_of_another_users_document_gets_404(alice, alice_api, bob, bob_api, unique_bytes):
+    """SEC-04, D-05: bob cannot confirm alice's upload, and learns nothing about it."""
+    data = unique_bytes(50)
+    answer = request_upload(alice_api, data)
+    post_to_storage(answer.json()["upload"], data)
+    document_id = answer.json()["document"]["id"]
+    confirm = bob_api.post(f"/api/documents/{document_id}/confirm/")
+    assert confirm.status_code == 404
+    assert confirm.json() == {"detail": "Not found.", "code": "not_found"}
+    assert Document.objects.get(pk=document_id).state == "uploading"
+    assert Quota.objects.get(user=bob).used_bytes == 0 and Quota.objects.get(user=alice).used_bytes == 0
+
+
+@pytest.mark.parametrize("document_id", ["00000000-0000-0000-0000-000000000000", "not-a-uuid"])
+def test_confirm_of_unknown_id_gets_404(alice_api, document_id):
+    """SEC-06: an unknown or malformed id answers 404."""
+    assert alice_api.post(f"/api/documents/{document_id}/confirm/").status_code == 404
+
+
+def test_confirm_over_quota_gets_413_and_removes_object_and_row(
+    alice, alice_api, unique_bytes, django_capture_on_commit_callbacks
+):
+    """STORE-05: a confirm that no longer fits answers 413 and deletes the object and the pending document."""
+    first, second = unique_bytes(600), unique_bytes(600)
+    Quota.objects.filter(user=alice).update(limit_bytes=1000)
+    pending = []
+    for data in (first, second):  # both fit the remaining quota when asked for
+        answer = request_upload(alice_api, data)
+        post_to_storage(answer.json()["upload"], data)
+        pending.append(Document.objects.get(pk=answer.json()["document"]["id"]))
+    assert alice_api.post(f"/api/documents/{pending[0].pk}/confirm/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        rejected = alice_api.post(f"/api/documents/{pending[1].pk}/confirm/")
+    assert rejected.status_code == 413
+    assert rejected.json()["code"] == "quota_exceeded"
+    assert rejected.json()["used_bytes"] == 600 and rejected.json()["limit_bytes"] == 1000
+    assert not Document.objects.filter(pk=pending[1].pk).exists()
+    assert not object_exists(pending[1].key)
+    assert object_exists(pending[0].key)
+    assert Quota.objects.get(user=alice).used_bytes == 600
+
+
+def test_duplicate_of_own_document_gets_409_with_its_id(alice_api, bob_api, unique_bytes):
+    """D-09b: the same bytes again answer 409 duplicate naming the existing document; bob's copy is his own."""
+    data = unique_bytes(300)
+    document = upload_document(alice_api, data)
+    again = request_upload(alice_api, data)
+    assert again.status_code == 409
+    assert again.json()["code"] == "duplicate" and again.json()["document_id"] == document["id"]
+    assert request_upload(bob_api, data).status_code == 201

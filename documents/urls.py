@@ -1,0 +1,11 @@
+from django.urls import path
+
+from documents import views
+
+app_name = "documents"
+urlpatterns = [
+    path("", views.document_list, name="list"),
+    path("upload/", views.document_upload, name="upload"),
+    path("<uuid:pk>/", views.document_detail, name="detail"),
+    path("<uuid:pk>/delete/", views.document_delete, name="delete"),
+]

@@ -1,0 +1,265 @@
+"""Kite's settings: one module, every value from the environment.
+
+Defaults suit the embedded mode of `make run` (SQLite and SeaweedFS/Valkey
+under ./var/); production sets the variables listed in docs/configuration.md.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from botocore.config import Config
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """Read `name`, or the contents of the file named by `name_FILE` (for secrets)."""
+    file_path = os.environ.get(f"{name}_FILE")
+    if file_path:
+        return Path(file_path).read_text().strip()
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool) -> bool:
+    value = env(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), not {value!r}")
+
+
+def envint(name: str, default: int, minimum: int | None = None, maximum: int | None = None) -> int:
+    value = env(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise ImproperlyConfigured(f"{name} must be between {minimum} and {maximum}, not {number}")
+    return number
+
+
+def envlist(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
+
+
+DEBUG = envbool("DEBUG", False)
+SECRET_KEY = env("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    SECRET_KEY = "insecure-development-key-only-used-with-debug-on"
+
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_dramatiq",
+    "kite",
+    "accounts",
+    "quotas",
+    "topics",
+    "documents",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "kite.urls"
+WSGI_APPLICATION = "kite.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "quotas.context_processors.quota",
+            ],
+        },
+    },
+]
+
+VAR_DIR = Path(env("KITE_VAR_DIR", str(BASE_DIR / "var")))
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kite.sqlite3'}"),
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent confirms serialise on SQLite's write lock; wait rather than fail.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "documents:list"
+LOGOUT_REDIRECT_URL = "home"
+
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "kite@localhost")
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(VAR_DIR / "static")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# --- Object storage ----------------------------------------------------------
+S3_ENDPOINT_URL = env("S3_ENDPOINT_URL", "http://127.0.0.1:8333")
+# The browser signs nothing, but SigV4 covers the Host header: presign against
+# the address the browser will reach.
+S3_PUBLIC_ENDPOINT_URL = env("S3_PUBLIC_ENDPOINT_URL") or S3_ENDPOINT_URL
+S3_BUCKET = env("S3_BUCKET", "kite")
+S3_ACCESS_KEY_ID = env("S3_ACCESS_KEY_ID", "kite-dev-access")
+S3_SECRET_ACCESS_KEY = env("S3_SECRET_ACCESS_KEY", "kite-dev-secret")
+S3_REGION = env("S3_REGION", "us-east-1")
+
+
+def _s3_options(endpoint_url: str) -> dict:
+    return {
+        "access_key": S3_ACCESS_KEY_ID,
+        "secret_key": S3_SECRET_ACCESS_KEY,
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": endpoint_url,
+        "region_name": S3_REGION,
+        "signature_version": "s3v4",
+        "addressing_style": "path",
+        "default_acl": None,
+        "file_overwrite": False,
+        "querystring_expire": 300,
+        # Fail fast when storage is down: the caller answers 503 and retries later.
+        "client_config": Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+            connect_timeout=3,
+            read_timeout=20,
+            retries={"max_attempts": 2, "mode": "standard"},
+        ),
+    }
+
+
+STORAGES = {
+    "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options(S3_ENDPOINT_URL)},
+    "documents": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options(S3_ENDPOINT_URL)},
+    "documents_public": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": _s3_options(S3_PUBLIC_ENDPOINT_URL),
+    },
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Background work ---------------------------------------------------------
+BROKER_URL = env("BROKER_URL", "redis://127.0.0.1:6379/0")
+if BROKER_URL.startswith(("amqp://", "amqps://")):
+    _broker_class, _broker_options = "dramatiq.brokers.rabbitmq.RabbitmqBroker", {"url": BROKER_URL}
+elif BROKER_URL.startswith(("redis://", "rediss://", "valkey://")):
+    _broker_class = "dramatiq.brokers.redis.RedisBroker"
+    _broker_options = {
+        "url": BROKER_URL.replace("valkey://", "redis://", 1),
+        "namespace": env("BROKER_NAMESPACE", "kite"),
+        "socket_connect_timeout": 3,
+        "socket_timeout": 10,
+    }
+else:
+    raise ImproperlyConfigured("BROKER_URL must be a redis://, valkey:// or amqp:// URL")
+DRAMATIQ_BROKER = {
+    "BROKER": _broker_class,
+    "OPTIONS": _broker_options,
+    "MIDDLEWARE": [
+        "dramatiq.middleware.AgeLimit",
+        "dramatiq.middleware.TimeLimit",
+        "dramatiq.middleware.Callbacks",
+        "dramatiq.middleware.Retries",
+        "django_dramatiq.middleware.DbConnectionsMiddleware",
+    ],
+}
+DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
+
+# --- API ---------------------------------------------------------------------
+REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header turns "not logged in" into a 401.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "kite.api.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "kite.api.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kite API",
+    "DESCRIPTION": "Documents, topics, quota and provider settings of one Kite user.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI is served by the app itself, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+
+# --- Kite --------------------------------------------------------------------
+GIB = 1024**3
+MIB = 1024**2
+KITE_DEFAULT_QUOTA_BYTES = envint("KITE_DEFAULT_QUOTA_BYTES", 1 * GIB, minimum=0)
+KITE_MAX_UPLOAD_BYTES = envint("KITE_MAX_UPLOAD_BYTES", 100 * MIB, minimum=1)
+KITE_PENDING_UPLOAD_TTL = envint("KITE_PENDING_UPLOAD_TTL", 24 * 3600, minimum=60)
+KITE_UPLOAD_URL_EXPIRY = envint("KITE_UPLOAD_URL_EXPIRY", 900, minimum=30, maximum=900)
+KITE_DOWNLOAD_URL_EXPIRY = envint("KITE_DOWNLOAD_URL_EXPIRY", 300, minimum=10, maximum=300)
+# Origins whose pages may post files straight to the bucket (its CORS rule).
+KITE_UPLOAD_ORIGINS = envlist("KITE_UPLOAD_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+}

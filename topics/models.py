@@ -1,0 +1,62 @@
+"""Topics: each person's own namespace, plus system topics (no owner) everyone sees (DOC-04)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+
+class TopicQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TopicQuerySet:
+        return self.filter(Q(owner=user) | Q(owner__isnull=True))
+
+    def system(self) -> TopicQuerySet:
+        return self.filter(owner__isnull=True)
+
+
+class Topic(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="topics"
+    )
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True, max_length=1000)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = [Lower("name")]
+        constraints = [
+            models.UniqueConstraint(
+                "owner", Lower("name"), condition=Q(owner__isnull=False), name="topic_name_unique_per_owner"
+            ),
+            models.UniqueConstraint(Lower("name"), condition=Q(owner__isnull=True), name="topic_name_unique_system"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_system(self) -> bool:
+        return self.owner_id is None
+
+
+class DocumentTopic(models.Model):
+    class Source(models.TextChoices):
+        MANUAL = "manual"
+        LLM = "llm"
+        BUILTIN = "builtin"
+
+    document = models.ForeignKey("documents.Document", on_delete=models.CASCADE, related_name="assignments")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="assignments")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    confidence = models.FloatField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("document", "topic", name="document_topic_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.topic} ({self.source})"
