@@ -146,3 +146,35 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
             return result
         event.wait(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (`playwright install` is never needed)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser page whose console errors fail the test; the bucket accepts its origin."""
+    storage.ensure_bucket([*settings.KITE_UPLOAD_ORIGINS, live_server.url])
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.base_url = live_server.url
+    yield page
+    context.close()
+    assert errors == [], f"console errors: {errors}"

@@ -87,6 +87,8 @@ def manage(env: dict, *args: str) -> None:
 
 
 class Child(Service):
+    grace_seconds = 10.0  # the worker finishes or requeues its messages before exiting
+
     def __init__(self, name: str, args: list[str], env: dict) -> None:
         super().__init__()
         self.name = name
@@ -131,7 +133,21 @@ def run(argv: list[str]) -> int:
         manage(env, "ensure_bucket")
         host, port = WEB_ADDRESS
         services.append(
-            Child("worker", [PYTHON, "manage.py", "rundramatiq", "--processes", "1", "--threads", "2"], env)
+            Child(
+                "worker",
+                [
+                    PYTHON,
+                    "manage.py",
+                    "rundramatiq",
+                    "--processes",
+                    "1",
+                    "--threads",
+                    "2",
+                    "--worker-shutdown-timeout",
+                    "8000",
+                ],
+                env,
+            )
         )
         services.append(Child("web", [PYTHON, "manage.py", "runserver", f"{host}:{port}", "--noreload"], env))
         log(f"Kite is running at http://{host}:{port}/ — press Ctrl-C to stop")

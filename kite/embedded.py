@@ -59,6 +59,7 @@ class Service:
     """A child process that is stopped with SIGTERM, then SIGKILL."""
 
     name = "service"
+    grace_seconds = STOP_GRACE_SECONDS
 
     def __init__(self) -> None:
         self.proc: subprocess.Popen | None = None
@@ -76,7 +77,7 @@ class Service:
         if proc is not None and proc.poll() is None:
             try:
                 os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=STOP_GRACE_SECONDS)
+                proc.wait(timeout=self.grace_seconds)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()

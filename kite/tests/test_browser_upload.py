@@ -1,0 +1,43 @@
+"""A person signs up and uploads a PDF in a real Chromium, straight to storage (D-05, STORE-04)."""
+
+import re
+
+import pytest
+
+from accounts.models import User
+from documents.models import Document
+from kite.testing.samples import make_pdf
+from quotas.models import Quota
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_sign_up_upload_a_pdf_and_see_it_listed_with_the_quota_charged(page, worker, tmp_path):
+    """D-05, STORE-04, UI-02: sign up, upload to storage from the browser, see it listed and the exact size charged."""
+    pdf = tmp_path / "invoice.pdf"
+    pdf.write_bytes(make_pdf("Invoice 2026-11: consulting services, total due 1200 EUR."))
+    size = pdf.stat().st_size
+
+    page.goto(page.base_url + "/")
+    page.get_by_role("link", name="Sign up").first.click()
+    page.get_by_label("Username").fill("dora")
+    page.get_by_label("Password", exact=True).fill("a long passphrase 42")
+    page.get_by_label("Password confirmation").fill("a long passphrase 42")
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url(re.compile(r"/documents/$"))
+
+    page.get_by_role("link", name="Upload", exact=True).first.click()
+    page.set_input_files("#files", str(pdf))
+    page.wait_for_selector(".upload-item.done")
+
+    user = User.objects.get(username="dora")
+    document = Document.objects.get(owner=user)
+    assert document.filename == "invoice.pdf" and document.size_bytes == size
+    assert Quota.objects.get(user=user).used_bytes == size
+
+    page.get_by_role("link", name="Documents", exact=True).click()
+    row = page.locator("table.documents tbody tr")
+    assert row.count() == 1
+    assert "invoice.pdf" in row.inner_text()
+    assert page.locator("#quota-progress").get_attribute("value") == str(size)
+    assert f"{size}\xa0bytes" in page.locator(".quota-meter").inner_text()

@@ -1,0 +1,64 @@
+"""compose.yaml is valid Compose and describes Kite's production shape (SPEC §2)."""
+
+import json
+from pathlib import Path
+
+import check_jsonschema
+import jsonschema
+import yaml
+from django.conf import settings
+
+COMPOSE = yaml.safe_load((settings.BASE_DIR / "compose.yaml").read_text())
+APP_SERVICES = ["migrate", "web", "worker"]
+
+
+def compose_schema() -> dict:
+    path = Path(check_jsonschema.__file__).parent / "builtin_schemas" / "vendor" / "compose-spec.json"
+    return json.loads(path.read_text())
+
+
+def test_compose_file_matches_the_compose_specification():
+    """SPEC §2: compose.yaml validates against the Compose specification's JSON schema."""
+    jsonschema.validate(COMPOSE, compose_schema())
+
+
+def test_compose_schema_check_rejects_a_broken_file():
+    """The validation above would catch a mistake: an unknown service key fails the schema."""
+    broken = {**COMPOSE, "services": {**COMPOSE["services"], "web": {**COMPOSE["services"]["web"], "comand": "x"}}}
+    try:
+        jsonschema.validate(broken, compose_schema())
+    except jsonschema.ValidationError:
+        return
+    raise AssertionError("a misspelt service key passed validation")
+
+
+def test_compose_has_every_part_of_the_production_shape():
+    """SPEC §2: postgres, an S3 store, valkey, web (gunicorn), worker (rundramatiq), a one-shot migrate."""
+    services = COMPOSE["services"]
+    assert {"postgres", "s3", "valkey", "web", "worker", "migrate"} <= set(services)
+    assert services["web"]["command"][0] == "gunicorn"
+    assert "rundramatiq" in services["worker"]["command"]
+    assert services["migrate"]["restart"] == "no"
+    assert "-s3.config=/etc/seaweedfs/s3.json" in services["s3"]["command"]
+    for name in ("web", "worker"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_app_services_share_one_environment_naming_every_setting():
+    """SPEC §2: web, worker and migrate are configured through the same environment variables."""
+    environments = [COMPOSE["services"][name]["environment"] for name in APP_SERVICES]
+    assert all(env == environments[0] for env in environments)
+    for variable in (
+        "DATABASE_URL",
+        "S3_ENDPOINT_URL",
+        "S3_PUBLIC_ENDPOINT_URL",
+        "S3_BUCKET",
+        "S3_ACCESS_KEY_ID",
+        "S3_SECRET_ACCESS_KEY",
+        "S3_REGION",
+        "BROKER_URL",
+        "SECRET_KEY",
+        "DEBUG",
+        "ALLOWED_HOSTS",
+    ):
+        assert variable in environments[0]
