@@ -178,3 +178,73 @@ def page(browser, live_server):
     yield page
     context.close()
     assert errors == [], f"console errors: {errors}"
+
+
+class StorageUnderTest:
+    """A SeaweedFS of the test's own, which the test may kill and bring back (fault tests)."""
+
+    def __init__(self, data_dir, settings):
+        from kite.embedded import SeaweedFS, free_port_block
+
+        self.seaweed = SeaweedFS(data_dir, free_port_block(SeaweedFS.PORTS), "fault-access", "fault-secret-key")
+        self.settings = settings
+
+    def start(self) -> None:
+        from kite.devstack import _storage_ready_check
+
+        self.seaweed.start()
+        self.seaweed.wait_until_ready(
+            _storage_ready_check(self.seaweed.endpoint_url, self.seaweed.access_key, self.seaweed.secret_key)
+        )
+
+    def use(self) -> None:
+        storages_setting = dict(self.settings.STORAGES)
+        for alias in ("documents", "documents_public"):
+            options = dict(
+                storages_setting[alias]["OPTIONS"],
+                endpoint_url=self.seaweed.endpoint_url,
+                access_key=self.seaweed.access_key,
+                secret_key=self.seaweed.secret_key,
+            )
+            storages_setting[alias] = {**storages_setting[alias], "OPTIONS": options}
+        self.settings.STORAGES = storages_setting
+        storage.ensure_bucket(settings.KITE_UPLOAD_ORIGINS)
+
+    def kill(self) -> None:
+        self.seaweed.kill()
+
+    def restart(self) -> None:
+        self.seaweed.stop()
+        self.start()
+
+
+@pytest.fixture
+def fault_storage(tmp_path, settings):
+    """Point Kite at a SeaweedFS this test owns, so it can be stopped mid-test."""
+    under_test = StorageUnderTest(tmp_path / "seaweedfs", settings)
+    under_test.start()
+    under_test.use()
+    yield under_test
+    under_test.seaweed.stop()
+
+
+@pytest.fixture
+def own_broker(tmp_path):
+    """A Valkey broker this test owns, wired to the processing actor and health check, so it can be stopped."""
+    from dramatiq.brokers.redis import RedisBroker
+
+    from documents.tasks import process_document
+    from kite.embedded import Valkey, free_port_block
+
+    valkey = Valkey(tmp_path / "valkey", free_port_block(1), persist=False)
+    valkey.start()
+    broker = RedisBroker(url=valkey.url, socket_connect_timeout=1, socket_timeout=2)
+    original = process_document.broker
+    broker.declare_actor(process_document)
+    process_document.broker = broker
+    global_broker = dramatiq.get_broker()
+    dramatiq.set_broker(broker)
+    yield valkey, broker
+    dramatiq.set_broker(global_broker)
+    process_document.broker = original
+    valkey.stop()

@@ -40,3 +40,31 @@ def token_touch(*, token: ApiToken) -> None:
 def token_revoke(*, user: User, token_id: int) -> bool:
     deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
     return deleted > 0
+
+
+def user_delete(*, user: User) -> int:
+    """ACC-05: delete the person with their documents, topics, tokens and quota, and queue their objects.
+
+    The object keys are queued in the same transaction, so they are deleted
+    from storage even if storage is down right now; returns how many.
+    """
+    from documents.models import Document, StorageDeletion
+    from documents.tasks import drain_storage_deletions
+
+    with transaction.atomic():
+        keys = list(Document.objects.filter(owner=user).values_list("key", flat=True))
+        StorageDeletion.objects.bulk_create([StorageDeletion(key=key) for key in keys], ignore_conflicts=True)
+        user.delete()
+        if keys:
+            transaction.on_commit(_send_quietly(drain_storage_deletions))
+    return len(keys)
+
+
+def _send_quietly(actor):
+    def send() -> None:
+        try:
+            actor.send()
+        except Exception:  # the scheduler drains the queue anyway
+            pass
+
+    return send

@@ -4,5 +4,6 @@ from accounts import views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("delete/", views.account_delete, name="account-delete"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -41,6 +41,9 @@ class Document(models.Model):
     error = models.TextField(blank=True)
     classify = models.BooleanField(default=True)
     text = models.TextField(blank=True)
+    # Set when the processing message is handed to the broker; None means the
+    # hand-off failed and the sweeper must send it (SPEC §4).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     topics = models.ManyToManyField("topics.Topic", through="topics.DocumentTopic", related_name="documents")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)

@@ -6,10 +6,13 @@ import logging
 import os
 import unicodedata
 import uuid
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
+from django.utils import timezone
 
 from accounts.models import User
 from documents import storage
@@ -122,7 +125,9 @@ def document_confirm(*, user: User, document_id) -> Document:
 def _mark_confirmed(document: Document, etag: str) -> None:
     document.etag = etag
     document.state = Document.State.QUEUED if document.classify else Document.State.SKIPPED
-    document.save(update_fields=["etag", "state", "updated"])
+    # Optimistic: cleared again if the broker refuses the message.
+    document.enqueued_at = timezone.now() if document.classify else None
+    document.save(update_fields=["etag", "state", "enqueued_at", "updated"])
     if document.state == Document.State.QUEUED:
         document_id = document.pk
         transaction.on_commit(lambda: enqueue_processing(document_id))
@@ -160,14 +165,17 @@ def storage_deletion_attempt(key: str) -> bool:
     return True
 
 
-def enqueue_processing(document_id) -> None:
+def enqueue_processing(document_id) -> bool:
     """Send the document to the workers; a broker outage leaves it `queued` for the sweeper."""
     from documents.tasks import process_document
 
     try:
         process_document.send(str(document_id))
     except Exception:
-        logger.exception("could not enqueue document %s; it stays queued", document_id)
+        logger.exception("could not enqueue document %s; the sweeper will send it", document_id)
+        Document.objects.filter(pk=document_id, state=Document.State.QUEUED).update(enqueued_at=None)
+        return False
+    return True
 
 
 def document_process(*, document_id) -> None:
@@ -224,6 +232,92 @@ def document_reclassify(*, user: User, document_id) -> Document:
         document.state = Document.State.QUEUED
         document.error = ""
         document.classify = True
-        document.save(update_fields=["state", "error", "classify", "updated"])
+        document.enqueued_at = timezone.now()
+        document.save(update_fields=["state", "error", "classify", "enqueued_at", "updated"])
         transaction.on_commit(lambda: enqueue_processing(document.pk))
     return document
+
+
+# --- Periodic jobs (run by `manage.py run_periodic`) ---------------------------
+
+BATCH = 500
+
+
+def storage_deletions_drain() -> int:
+    """STORE-06: retry queued object deletions; stop at the first failure, storage is still down."""
+    deleted = 0
+    for key in StorageDeletion.objects.values_list("key", flat=True)[:BATCH]:
+        if not storage_deletion_attempt(key):
+            break
+        deleted += 1
+    return deleted
+
+
+def uploads_purge_stale() -> int:
+    """D-07: uploads never confirmed within KITE_PENDING_UPLOAD_TTL lose their row and object."""
+    cutoff = timezone.now() - timedelta(seconds=settings.KITE_PENDING_UPLOAD_TTL)
+    purged = 0
+    for pk in Document.objects.filter(state=Document.State.UPLOADING, created__lt=cutoff).values_list("pk", flat=True)[
+        :BATCH
+    ]:
+        with transaction.atomic():
+            # skip_locked: a confirm holding this row decides its fate, not us.
+            document = (
+                Document.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, state=Document.State.UPLOADING)
+                .first()
+            )
+            if document is not None:
+                _discard_upload(document)
+                purged += 1
+    return purged
+
+
+def documents_sweep_queue() -> int:
+    """Re-send documents whose message never reached the broker, or whose worker died long ago."""
+    now = timezone.now()
+    lost = Q(state=Document.State.QUEUED, enqueued_at__isnull=True) | Q(
+        state__in=[Document.State.QUEUED, Document.State.PROCESSING],
+        updated__lt=now - timedelta(seconds=settings.KITE_PROCESSING_TIMEOUT),
+    )
+    ids = list(Document.objects.filter(lost).values_list("pk", flat=True)[:BATCH])
+    Document.objects.filter(pk__in=ids).update(state=Document.State.QUEUED, enqueued_at=now, updated=now)
+    return sum(enqueue_processing(pk) for pk in ids)
+
+
+@dataclass(frozen=True)
+class QuotaDrift:
+    user_id: int
+    username: str
+    recorded_bytes: int
+    actual_bytes: int
+
+    @property
+    def delta(self) -> int:
+        return self.recorded_bytes - self.actual_bytes
+
+
+def _stored_bytes(user_id: int) -> int:
+    return Document.objects.stored().filter(owner_id=user_id).aggregate(total=Sum("size_bytes"))["total"] or 0
+
+
+def quotas_reconcile(*, fix: bool = False) -> list[QuotaDrift]:
+    """D-10: compare each used_bytes with its stored documents; with fix, set it right under a row lock."""
+    totals = dict(
+        Document.objects.stored().values("owner_id").annotate(total=Sum("size_bytes")).values_list("owner_id", "total")
+    )
+    drifts = []
+    for quota in Quota.objects.select_related("user").order_by("user_id"):
+        actual = totals.get(quota.user_id, 0)
+        if quota.used_bytes == actual:
+            continue
+        if fix:
+            with transaction.atomic():
+                # The lock waits for in-flight confirms, so the sum below includes them.
+                locked = Quota.objects.select_for_update().get(pk=quota.pk)
+                actual = _stored_bytes(quota.user_id)
+                locked.used_bytes = actual
+                locked.limit_bytes = max(locked.limit_bytes, actual)
+                locked.save(update_fields=["used_bytes", "limit_bytes"])
+        drifts.append(QuotaDrift(quota.user_id, quota.user.username, quota.used_bytes, actual))
+    return drifts

@@ -18,6 +18,8 @@ from django.core.files.storage import storages
 from kite.errors import StorageUnavailable
 
 MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
+# Types a browser may show inline without running anything of the file's (D-08); SVG and HTML never.
+SAFE_INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"})
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,10 @@ def read(key: str, *, etag: str, max_bytes: int) -> bytes:
 
 
 def presigned_get(*, key: str, filename: str, content_type: str, inline: bool = False) -> str:
+    """A short-lived GET; inline only for SAFE_INLINE_TYPES, everything else is an attachment."""
+    inline = inline and content_type in SAFE_INLINE_TYPES
+    if not inline and content_type not in SAFE_INLINE_TYPES:
+        content_type = "application/octet-stream"
     disposition = "inline" if inline else "attachment"
     ascii_name = filename.encode("ascii", "replace").decode().replace('"', "").replace("?", "_")
     params = {

@@ -7,5 +7,6 @@ urlpatterns = [
     path("", views.document_list, name="list"),
     path("upload/", views.document_upload, name="upload"),
     path("<uuid:pk>/", views.document_detail, name="detail"),
+    path("<uuid:pk>/preview/", views.document_preview, name="preview"),
     path("<uuid:pk>/delete/", views.document_delete, name="delete"),
 ]

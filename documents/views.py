@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from documents import services
+from documents import services, storage
 from documents.models import Document
 from kite.errors import KiteError
 
@@ -37,6 +37,18 @@ def document_upload(request):
 @login_required
 def document_detail(request, pk):
     return render(request, "documents/detail.html", {"document": _own_document(request, pk)})
+
+
+@login_required
+def document_preview(request, pk):
+    """D-08: a presigned GET shown inline for safe types, downloaded for any other."""
+    document = _own_document(request, pk)
+    if document.state == Document.State.UPLOADING:
+        raise Http404
+    url = storage.presigned_get(
+        key=document.key, filename=document.filename, content_type=document.content_type, inline=True
+    )
+    return redirect(url)
 
 
 @login_required

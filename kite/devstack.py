@@ -149,6 +149,7 @@ def run(argv: list[str]) -> int:
                 env,
             )
         )
+        services.append(Child("scheduler", [PYTHON, "manage.py", "run_periodic"], env))
         services.append(Child("web", [PYTHON, "manage.py", "runserver", f"{host}:{port}", "--noreload"], env))
         log(f"Kite is running at http://{host}:{port}/ — press Ctrl-C to stop")
         while not stopping:

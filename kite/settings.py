@@ -250,8 +250,13 @@ GIB = 1024**3
 MIB = 1024**2
 KITE_DEFAULT_QUOTA_BYTES = envint("KITE_DEFAULT_QUOTA_BYTES", 1 * GIB, minimum=0)
 KITE_MAX_UPLOAD_BYTES = envint("KITE_MAX_UPLOAD_BYTES", 100 * MIB, minimum=1)
-KITE_PENDING_UPLOAD_TTL = envint("KITE_PENDING_UPLOAD_TTL", 24 * 3600, minimum=60)
+KITE_PENDING_UPLOAD_TTL = envint("KITE_PENDING_UPLOAD_TTL", 24 * 3600, minimum=120)
 KITE_UPLOAD_URL_EXPIRY = envint("KITE_UPLOAD_URL_EXPIRY", 900, minimum=30, maximum=900)
+if KITE_PENDING_UPLOAD_TTL <= KITE_UPLOAD_URL_EXPIRY:
+    # Purging before the presigned POST expires would let a late upload leave an orphan object.
+    raise ImproperlyConfigured("KITE_PENDING_UPLOAD_TTL must be longer than KITE_UPLOAD_URL_EXPIRY")
+# A document queued or processing for this long has lost its message; the sweeper resends it.
+KITE_PROCESSING_TIMEOUT = envint("KITE_PROCESSING_TIMEOUT", 900, minimum=60)
 KITE_DOWNLOAD_URL_EXPIRY = envint("KITE_DOWNLOAD_URL_EXPIRY", 300, minimum=10, maximum=300)
 # Origins whose pages may post files straight to the bucket (its CORS rule).
 KITE_UPLOAD_ORIGINS = envlist("KITE_UPLOAD_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")

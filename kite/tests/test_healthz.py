@@ -15,3 +15,13 @@ def test_healthz_names_the_part_that_is_down(db, settings):
     answer = Client().get("/healthz")
     assert answer.status_code == 503
     assert answer.json() == {"database": "ok", "storage": "down", "broker": "ok"}
+
+
+def test_healthz_names_the_broker_when_it_is_down(db, own_broker):
+    """API.md Health: an unreachable broker answers 503 naming it."""
+    valkey, _ = own_broker
+    assert Client().get("/healthz").status_code == 200
+    valkey.kill()
+    answer = Client().get("/healthz")
+    assert answer.status_code == 503
+    assert answer.json() == {"database": "ok", "storage": "ok", "broker": "down"}

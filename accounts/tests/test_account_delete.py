@@ -1,0 +1,37 @@
+from accounts.models import ApiToken, User
+from conftest import object_exists, upload_document
+from documents import services as document_services
+from documents.models import Document
+from quotas.models import Quota
+from topics.models import Topic
+
+
+def test_deleting_an_account_removes_everything_of_it_and_nothing_else(
+    client, alice, alice_api, bob, bob_api, unique_bytes, django_capture_on_commit_callbacks
+):
+    """ACC-05: documents, stored objects, topics, tokens and quota of the person go; bob's things stay."""
+    for _ in range(2):
+        upload_document(alice_api, unique_bytes(100))
+    bobs = upload_document(bob_api, unique_bytes(100))
+    Topic.objects.create(owner=alice, name="Taxes")
+    Topic.objects.create(owner=bob, name="Taxes")
+    alice_keys = list(Document.objects.filter(owner=alice).values_list("key", flat=True))
+    bob_key = Document.objects.get(pk=bobs["id"]).key
+
+    client.force_login(alice)
+    assert client.post("/accounts/delete/", {"password": "wrong"}).status_code == 200
+    assert User.objects.filter(pk=alice.pk).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/accounts/delete/", {"password": "correct horse battery"}).status_code == 302
+    document_services.storage_deletions_drain()
+
+    assert not User.objects.filter(pk=alice.pk).exists()
+    assert not Document.objects.filter(owner_id=alice.pk).exists()
+    assert not Topic.objects.filter(owner_id=alice.pk).exists()
+    assert not ApiToken.objects.filter(user_id=alice.pk).exists()
+    assert not Quota.objects.filter(user_id=alice.pk).exists()
+    assert not any(object_exists(key) for key in alice_keys)
+    assert object_exists(bob_key)
+    assert Document.objects.filter(owner=bob).count() == 1
+    assert Topic.objects.filter(owner=bob).count() == 1
+    assert Quota.objects.get(user=bob).used_bytes == 100
