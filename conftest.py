@@ -136,6 +136,16 @@ def worker(transactional_db):
     broker.flush_all()
 
 
+def with_kite_middleware(broker):
+    """Give a broker made in a test the middleware Kite's own broker has (connection cleanup, current message)."""
+    from django_dramatiq.middleware import DbConnectionsMiddleware
+    from dramatiq.middleware import CurrentMessage
+
+    broker.add_middleware(CurrentMessage())
+    broker.add_middleware(DbConnectionsMiddleware())
+    return broker
+
+
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
     """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
     event = threading.Event()
@@ -238,7 +248,7 @@ def own_broker(tmp_path):
 
     valkey = Valkey(tmp_path / "valkey", free_port_block(1), persist=False)
     valkey.start()
-    broker = RedisBroker(url=valkey.url, socket_connect_timeout=1, socket_timeout=2)
+    broker = with_kite_middleware(RedisBroker(url=valkey.url, socket_connect_timeout=1, socket_timeout=2))
     original = process_document.broker
     broker.declare_actor(process_document)
     process_document.broker = broker

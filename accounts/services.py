@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ApiToken, User, hash_token_key
+from accounts.models import ApiToken, ProviderSettings, User, hash_token_key
+from kite import crypto
+from kite.errors import InvalidInput
 from quotas.models import Quota
 
 # Refresh last_used at most this often, so every API call is not a write.
@@ -68,3 +71,35 @@ def _send_quietly(actor):
             pass
 
     return send
+
+
+def provider_settings_save(
+    *, user: User, kind: str, base_url: str = "", model: str = "", api_key: str | None = None
+) -> ProviderSettings:
+    """DOC-03, DOC-08: store a person's provider; the key is encrypted, a private base URL refused unless allowed.
+
+    `api_key=None` keeps the stored key, `""` removes it.
+    """
+    from documents.urlguard import check_base_url
+
+    if base_url:
+        try:
+            base_url = check_base_url(base_url, allow_private=settings.KITE_PROVIDER_ALLOW_PRIVATE_URLS)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="base_url") from None
+    if kind in (ProviderSettings.Kind.OPENAI, ProviderSettings.Kind.ANTHROPIC) and not model:
+        raise InvalidInput("Choose the model this provider should use.", field="model")
+    provider, _ = ProviderSettings.objects.get_or_create(user=user, defaults={"kind": kind})
+    provider.kind = kind
+    provider.base_url = base_url if kind != ProviderSettings.Kind.BUILTIN else ""
+    provider.model = model if kind != ProviderSettings.Kind.BUILTIN else ""
+    if kind == ProviderSettings.Kind.BUILTIN or api_key == "":
+        provider.api_key_encrypted = ""
+    elif api_key is not None:
+        provider.api_key_encrypted = crypto.encrypt(api_key)
+    provider.save()
+    return provider
+
+
+def provider_settings_delete(*, user: User) -> None:
+    ProviderSettings.objects.filter(user=user).delete()

@@ -5,5 +5,7 @@ from accounts import views
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("delete/", views.account_delete, name="account-delete"),
+    path("settings/", views.settings_page, name="settings"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("", include("django.contrib.auth.urls")),
 ]

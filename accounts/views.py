@@ -3,10 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.forms import DeleteAccountForm, SignupForm
+from accounts.forms import DeleteAccountForm, ProviderForm, SignupForm, TokenForm
+from accounts.models import ApiToken, ProviderSettings
+from kite.errors import KiteError
 
 
 def signup(request):
@@ -35,3 +39,62 @@ def account_delete(request):
         messages.success(request, "Your account and all its documents were deleted.")
         return redirect("home")
     return render(request, "accounts/delete.html", {"form": form})
+
+
+@login_required
+def settings_page(request):
+    """UI-04: provider, API tokens and quota in one place."""
+    from accounts.provider_api import provider_view
+
+    own = ProviderSettings.objects.filter(user=request.user).first()
+    provider_form = ProviderForm(
+        request.POST if request.POST.get("form") == "provider" else None,
+        initial={
+            "kind": own.kind if own else "builtin",
+            "base_url": own.base_url if own else "",
+            "model": own.model if own else "",
+        },
+    )
+    if own and own.has_api_key:
+        provider_form.fields["api_key"].help_text = "A key is stored (hidden). Leave empty to keep it."
+    token_form = TokenForm(request.POST if request.POST.get("form") == "token" else None)
+    new_key = None
+    if request.method == "POST" and request.POST.get("form") == "provider" and provider_form.is_valid():
+        data = provider_form.cleaned_data
+        try:
+            services.provider_settings_save(
+                user=request.user,
+                kind=data["kind"],
+                base_url=data["base_url"],
+                model=data["model"],
+                api_key="" if data["clear_api_key"] else (data["api_key"] or None),
+            )
+        except KiteError as exc:
+            provider_form.add_error(exc.extra.get("field"), exc.detail)
+        else:
+            messages.success(request, "Provider settings saved.")
+            return redirect("settings")
+    if request.method == "POST" and request.POST.get("form") == "provider-reset":
+        services.provider_settings_delete(user=request.user)
+        messages.success(request, "Back to the server's default provider.")
+        return redirect("settings")
+    if request.method == "POST" and request.POST.get("form") == "token" and token_form.is_valid():
+        _, new_key = services.token_create(user=request.user, name=token_form.cleaned_data["name"])
+        token_form = TokenForm()
+    context = {
+        "provider_form": provider_form,
+        "provider": provider_view(request.user),
+        "token_form": token_form,
+        "new_key": new_key,
+        "tokens": ApiToken.objects.filter(user=request.user),
+    }
+    return render(request, "accounts/settings.html", context)
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk: int):
+    if not services.token_revoke(user=request.user, token_id=pk):
+        raise Http404
+    messages.success(request, "Token revoked.")
+    return redirect("settings")

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from documents.models import Document
-from kite.fields import StrictBooleanField, StrictIntegerField
+from kite.fields import StrictBooleanField, StrictCharField, StrictIntegerField
 from topics.models import DocumentTopic
 
 CONTENT_TYPE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$")
@@ -16,7 +16,7 @@ CONTENT_TYPE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-
 
 class DocumentTopicSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="topic.id")
-    name = serializers.CharField(source="topic.name")
+    name = StrictCharField(source="topic.name")
     is_system = serializers.BooleanField(source="topic.is_system")
     source = serializers.ChoiceField(choices=DocumentTopic.Source.choices)
     confidence = serializers.FloatField(allow_null=True)
@@ -49,9 +49,9 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 
 class UploadUrlInputSerializer(serializers.Serializer):
-    filename = serializers.CharField(max_length=1024, trim_whitespace=False)
+    filename = StrictCharField(max_length=1024, trim_whitespace=False)
     size_bytes = StrictIntegerField(min_value=0)
-    content_type = serializers.CharField(max_length=255)
+    content_type = StrictCharField(max_length=255)
     sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False, allow_blank=True, default="")
     classify = StrictBooleanField(required=False, default=True)
 
@@ -64,7 +64,7 @@ class UploadUrlInputSerializer(serializers.Serializer):
 
 class PresignedPostSerializer(serializers.Serializer):
     url = serializers.URLField()
-    fields = serializers.DictField(child=serializers.CharField())
+    fields = serializers.DictField(child=StrictCharField())
     expires_at = serializers.DateTimeField()
 
 
@@ -74,5 +74,5 @@ class UploadUrlOutputSerializer(serializers.Serializer):
 
 
 class DocumentUpdateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=255, required=False)
+    title = StrictCharField(max_length=255, required=False)
     topic_ids = serializers.ListField(child=StrictIntegerField(min_value=1), required=False, max_length=100)

@@ -178,16 +178,6 @@ def enqueue_processing(document_id) -> bool:
     return True
 
 
-def document_process(*, document_id) -> None:
-    """The worker's side: in this release a queued document is marked skipped (no classifier yet)."""
-    with transaction.atomic():
-        document = Document.objects.select_for_update().filter(pk=document_id).first()
-        if document is None or document.state != Document.State.QUEUED:
-            return
-        document.state = Document.State.SKIPPED
-        document.save(update_fields=["state", "updated"])
-
-
 def upload_url_expiry() -> int:
     return settings.KITE_UPLOAD_URL_EXPIRY
 
@@ -218,7 +208,17 @@ def document_update(*, user: User, document: Document, title: str | None = None,
         DocumentTopic.objects.bulk_create(
             DocumentTopic(document=document, topic_id=pk, source=DocumentTopic.Source.MANUAL) for pk in wanted - have
         )
+        transaction.on_commit(lambda: _send_training(user.pk))
     return document
+
+
+def _send_training(user_id: int) -> None:
+    from documents.tasks import train_builtin_model
+
+    try:
+        train_builtin_model.send(user_id)
+    except Exception:  # the model is only a little older; the next change retrains it
+        logger.warning("could not enqueue classifier training for user %s", user_id)
 
 
 def document_reclassify(*, user: User, document_id) -> Document:

@@ -9,4 +9,6 @@ urlpatterns = [
     path("<uuid:pk>/", views.document_detail, name="detail"),
     path("<uuid:pk>/preview/", views.document_preview, name="preview"),
     path("<uuid:pk>/delete/", views.document_delete, name="delete"),
+    path("<uuid:pk>/topics/", views.document_topics, name="topics"),
+    path("<uuid:pk>/classify/", views.document_reclassify, name="classify"),
 ]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from documents import services, storage
 from documents.models import Document
 from kite.errors import KiteError
+from topics.models import Topic
 
 
 def _own_document(request, pk) -> Document:
@@ -25,8 +26,22 @@ def document_list(request):
     q = request.GET.get("q", "").strip()
     if q:
         documents = services.document_search(documents, q)
+    topic = request.GET.get("topic", "")
+    if topic.isdigit():
+        documents = documents.filter(assignments__topic_id=int(topic))
+    state = request.GET.get("state", "")
+    if state in Document.State.values:
+        documents = documents.filter(state=state)
     page = Paginator(documents, 25).get_page(request.GET.get("page"))
-    return render(request, "documents/list.html", {"page": page, "q": q})
+    context = {
+        "page": page,
+        "q": q,
+        "topic": topic,
+        "state": state,
+        "topics": Topic.objects.visible_to(request.user),
+        "states": Document.State.choices[1:],
+    }
+    return render(request, "documents/list.html", context)
 
 
 @login_required
@@ -36,7 +51,38 @@ def document_upload(request):
 
 @login_required
 def document_detail(request, pk):
-    return render(request, "documents/detail.html", {"document": _own_document(request, pk)})
+    document = _own_document(request, pk)
+    assigned = {a.topic_id for a in document.assignments.all()}
+    topics = [(topic, topic.pk in assigned) for topic in Topic.objects.visible_to(request.user)]
+    return render(request, "documents/detail.html", {"document": document, "topics": topics})
+
+
+@login_required
+@require_POST
+def document_topics(request, pk):
+    """T-01: the checked topics become the document's manual topics; unchecked ones are removed."""
+    document = _own_document(request, pk)
+    ids = [int(value) for value in request.POST.getlist("topics") if value.isdigit()]
+    try:
+        services.document_update(user=request.user, document=document, topic_ids=ids)
+    except KiteError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Topics saved.")
+    return redirect(document)
+
+
+@login_required
+@require_POST
+def document_reclassify(request, pk):
+    document = _own_document(request, pk)
+    try:
+        services.document_reclassify(user=request.user, document_id=document.pk)
+    except KiteError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Kite will file this document again; your own topic choices stay.")
+    return redirect(document)
 
 
 @login_required

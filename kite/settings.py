@@ -214,6 +214,7 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.TimeLimit",
         "dramatiq.middleware.Callbacks",
         "dramatiq.middleware.Retries",
+        "dramatiq.middleware.CurrentMessage",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
     ],
 }
@@ -260,6 +261,30 @@ KITE_PROCESSING_TIMEOUT = envint("KITE_PROCESSING_TIMEOUT", 900, minimum=60)
 KITE_DOWNLOAD_URL_EXPIRY = envint("KITE_DOWNLOAD_URL_EXPIRY", 300, minimum=10, maximum=300)
 # Origins whose pages may post files straight to the bucket (its CORS rule).
 KITE_UPLOAD_ORIGINS = envlist("KITE_UPLOAD_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
+
+# Comma-separated Fernet keys; the first encrypts, all decrypt (rotation). Empty: derived from SECRET_KEY.
+KITE_ENCRYPTION_KEYS = envlist("KITE_ENCRYPTION_KEY")
+for _key in KITE_ENCRYPTION_KEYS:
+    try:
+        from cryptography.fernet import Fernet
+
+        Fernet(_key.encode())
+    except ValueError:
+        raise ImproperlyConfigured("KITE_ENCRYPTION_KEY must be Fernet keys (Fernet.generate_key())") from None
+
+# The server's default LLM provider (D-15); without a kind, the built-in classifier is the default.
+KITE_DEFAULT_PROVIDER_KIND = env("KITE_DEFAULT_PROVIDER_KIND", "") or ""
+if KITE_DEFAULT_PROVIDER_KIND not in ("", "openai", "anthropic", "builtin"):
+    raise ImproperlyConfigured("KITE_DEFAULT_PROVIDER_KIND must be openai, anthropic or builtin")
+KITE_DEFAULT_PROVIDER_BASE_URL = env("KITE_DEFAULT_PROVIDER_BASE_URL", "") or ""
+KITE_DEFAULT_PROVIDER_MODEL = env("KITE_DEFAULT_PROVIDER_MODEL", "") or ""
+KITE_DEFAULT_PROVIDER_API_KEY = env("KITE_DEFAULT_PROVIDER_API_KEY", "") or ""
+# DOC-08: user base URLs may reach private addresses only when this is on.
+KITE_PROVIDER_ALLOW_PRIVATE_URLS = envbool("KITE_PROVIDER_ALLOW_PRIVATE_URLS", False)
+KITE_PROVIDER_TIMEOUT = envint("KITE_PROVIDER_TIMEOUT", 60, minimum=1)
+# Bounds on what a worker reads from one document.
+KITE_CLASSIFY_MAX_BYTES = envint("KITE_CLASSIFY_MAX_BYTES", 20 * MIB, minimum=1024)
+KITE_CLASSIFY_MAX_CHARS = envint("KITE_CLASSIFY_MAX_CHARS", 200_000, minimum=1000)
 
 LOGGING = {
     "version": 1,

@@ -4,18 +4,22 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
+from accounts.provider_api import provider_detail
 from documents.api import DocumentViewSet
 from kite import views
 from quotas.api import quota_detail
+from topics.api import TopicViewSet
 
 router = SimpleRouter()
 router.register("documents", DocumentViewSet, basename="document")
+router.register("topics", TopicViewSet, basename="topic")
 
 api_patterns = [
     path("auth/token/", accounts_api.token_create, name="token-create"),
     path("auth/tokens/", accounts_api.TokenList.as_view(), name="token-list"),
     path("auth/tokens/<int:pk>/", accounts_api.token_delete, name="token-delete"),
     path("quota/", quota_detail, name="quota"),
+    path("provider/", provider_detail, name="provider"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
@@ -26,6 +30,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("documents/", include("documents.urls")),
+    path("topics/", include("topics.urls")),
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]

@@ -43,6 +43,14 @@ class Topic(models.Model):
         return self.owner_id is None
 
 
+class SystemTopic(Topic):
+    """System topics alone, for the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "system topic"
+
+
 class DocumentTopic(models.Model):
     class Source(models.TextChoices):
         MANUAL = "manual"

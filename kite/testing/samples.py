@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import io
+
+import docx
+
 
 def make_pdf(text: str) -> bytes:
     """A valid one-page PDF 1.4 showing `text` in Helvetica, with a correct cross-reference table."""
+    return make_pdf_pages([text])
+
+
+def _page_stream(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
     lines = [escaped[i : i + 80] for i in range(0, len(escaped), 80)] or [""]
-    stream = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line}) '" for line in lines) + " ET"
-    objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        " /Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(stream.encode('latin-1'))} >>\nstream\n{stream}\nendstream",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+    return "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line}) '" for line in lines) + " ET"
+
+
+def make_pdf_pages(pages: list[str]) -> bytes:
+    """A valid PDF 1.4 with one page per entry of `pages`, each showing its text in Helvetica."""
+    page_count = len(pages)
+    font = 3 + 2 * page_count
+    kids = " ".join(f"{3 + 2 * index} 0 R" for index in range(page_count))
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", f"<< /Type /Pages /Kids [{kids}] /Count {page_count} >>"]
+    for index, text in enumerate(pages):
+        stream = _page_stream(text)
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * index} 0 R"
+            f" /Resources << /Font << /F1 {font} 0 R >> >> >>"
+        )
+        objects.append(f"<< /Length {len(stream.encode('latin-1'))} >>\nstream\n{stream}\nendstream")
+    objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -27,3 +43,18 @@ def make_pdf(text: str) -> bytes:
         out += f"{offset:010d} 00000 n \n".encode()
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+def make_docx(paragraphs: list[str], table: list[list[str]] | None = None) -> bytes:
+    """A Word document with `paragraphs`, then `table` (rows of cell texts) if given, built with python-docx."""
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    if table:
+        grid = document.add_table(rows=len(table), cols=max(len(row) for row in table))
+        for row, cells in zip(grid.rows, table, strict=False):
+            for cell, text in zip(row.cells, cells, strict=False):
+                cell.text = text
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

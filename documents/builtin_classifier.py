@@ -1,0 +1,239 @@
+"""The built-in offline classifier (D-15): ranks a document's text against topics with no network at all.
+
+Without a trained model it compares the text with each topic's name and description; with a model trained on
+the user's own assignments it uses that model's probabilities.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
+
+logger = logging.getLogger(__name__)
+
+MODEL_FORMAT = 1
+DEFAULT_THRESHOLD = 0.3
+DEFAULT_MAX_TOPICS = 3
+# A second topic is assigned only when the model is nearly as sure of it as of the best one.
+CLOSE_TO_BEST = 0.75
+
+# The opening of a document says what it is about; the cap keeps ranking fast on very long texts.
+MAX_TEXT_CHARS = 50_000
+MAX_FEATURES = 50_000
+# A topic's name and description count for less than a document the user actually filed under it.
+TOPIC_EXAMPLE_WEIGHT = 0.5
+REGULARISATION_C = 10.0
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_NGRAM_SIZES = (3, 4, 5)
+
+
+@dataclass(frozen=True)
+class TopicInfo:
+    id: int
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class _Model:
+    vocabulary: list[str]
+    idf: np.ndarray
+    weights: np.ndarray
+    intercepts: np.ndarray
+    topic_ids: list[int]
+
+
+def rank(text: str, topics: list[TopicInfo], model: bytes | None = None) -> list[tuple[int, float]]:
+    """Every given topic with a confidence in [0, 1] that `text` belongs to it, best first.
+
+    Topics the model knows get the model's probability; the others, or all of them when there is no usable
+    model, get the cosine similarity between the text and the topic's name and description.
+    """
+    unique = list({topic.id: topic for topic in topics}.values())
+    text = text[:MAX_TEXT_CHARS]
+    if not _WORD.search(text):
+        return [(topic.id, 0.0) for topic in unique]
+    scores: dict[int, float] = {}
+    loaded = _load(model) if model else None
+    if loaded is not None:
+        wanted = {topic.id for topic in unique}
+        scores.update((i, p) for i, p in _probabilities(loaded, text).items() if i in wanted)
+    rest = [topic for topic in unique if topic.id not in scores]
+    scores.update(_similarities(text, rest))
+    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def train(examples: list[tuple[str, int]], topics: list[TopicInfo]) -> bytes | None:
+    """A model fitted on (text, topic id) examples, serialised for `rank`; None with fewer than two topics.
+
+    Examples whose topic is not among `topics` are ignored, so a deleted topic is never predicted. Each
+    topic's name and description join the training set as a light example of their own.
+    """
+    known = {topic.id for topic in topics}
+    examples = [(text[:MAX_TEXT_CHARS], topic_id) for text, topic_id in examples if topic_id in known]
+    if len({topic_id for _, topic_id in examples}) < 2:
+        return None
+    texts = [text for text, _ in examples] + [_topic_text(topic) for topic in topics]
+    labels = [topic_id for _, topic_id in examples] + [topic.id for topic in topics]
+    weights = [1.0] * len(examples) + [TOPIC_EXAMPLE_WEIGHT] * len(topics)
+    try:
+        return _dump(_fit(texts, labels, weights))
+    except ValueError:  # no example holds a single word, so there are no features to learn from
+        return None
+
+
+def choose(
+    ranked: Sequence[tuple[int, float]],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    max_topics: int = DEFAULT_MAX_TOPICS,
+) -> list[tuple[int, float]]:
+    """The topics to assign: the best one if it reaches `threshold`, plus any close to it, at most `max_topics`.
+
+    "Close" means at least CLOSE_TO_BEST times the best confidence and also above the threshold. The defaults
+    (0.3, 3 topics) keep a document untagged rather than guess when nothing stands out.
+    """
+    ordered = sorted(ranked, key=lambda pair: (-pair[1], pair[0]))
+    if not ordered or max_topics < 1 or ordered[0][1] < threshold:
+        return []
+    floor = max(threshold, ordered[0][1] * CLOSE_TO_BEST)
+    return [pair for pair in ordered if pair[1] >= floor][:max_topics]
+
+
+def _terms(text: str) -> list[str]:
+    """Words plus their character n-grams, so "tax", "taxes" and "taxation" share most of their features."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(char for char in folded if not unicodedata.combining(char))
+    terms = []
+    for word in _WORD.findall(folded):
+        if word in ENGLISH_STOP_WORDS:
+            continue
+        terms.append(f"w:{word}")
+        padded = f" {word} "
+        for size in _NGRAM_SIZES:
+            terms.extend(padded[i : i + size] for i in range(len(padded) - size + 1))
+    return terms
+
+
+def _topic_text(topic: TopicInfo) -> str:
+    return f"{topic.name}\n{topic.description}"
+
+
+def _counter(vocabulary: Iterable[str] | None = None, max_features: int | None = None) -> CountVectorizer:
+    return CountVectorizer(analyzer=_terms, vocabulary=vocabulary, max_features=max_features, dtype=np.float64)
+
+
+def _idf(counts: sparse.csr_matrix) -> np.ndarray:
+    documents = counts.shape[0]
+    frequency = np.bincount(counts.indices, minlength=counts.shape[1])
+    return np.log((1 + documents) / (1 + frequency)) + 1
+
+
+def _weigh(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    """Sublinear TF-IDF rows of unit length; training and ranking both go through here so they always agree."""
+    weighted = counts.astype(np.float64, copy=True).tocsr()
+    weighted.data = 1 + np.log(weighted.data)
+    return normalize(weighted.multiply(idf).tocsr())
+
+
+def _similarities(text: str, topics: list[TopicInfo]) -> dict[int, float]:
+    """Cosine similarity over a vocabulary taken from the topics alone, so that a long document is not
+    diluted by the many words no topic mentions."""
+    if not topics:
+        return {}
+    counter = _counter()
+    try:
+        topic_counts = counter.fit_transform([_topic_text(topic) for topic in topics])
+    except ValueError:  # no topic has a usable word in its name or description
+        return {topic.id: 0.0 for topic in topics}
+    idf = _idf(topic_counts)
+    document = _weigh(counter.transform([text]), idf)
+    similarity = (_weigh(topic_counts, idf) @ document.T).toarray().ravel()
+    return {topic.id: float(np.clip(score, 0.0, 1.0)) for topic, score in zip(topics, similarity, strict=True)}
+
+
+def _fit(texts: list[str], labels: list[int], weights: list[float]) -> _Model:
+    counter = _counter(max_features=MAX_FEATURES)
+    counts = counter.fit_transform(texts)
+    idf = _idf(counts)
+    classifier = LogisticRegression(C=REGULARISATION_C, class_weight="balanced", max_iter=2000, random_state=0)
+    classifier.fit(_weigh(counts, idf), labels, sample_weight=weights)
+    coefficients, intercepts = classifier.coef_, classifier.intercept_
+    if coefficients.shape[0] == 1:
+        # Two classes come back as one logit; split it so that a softmax gives the same probabilities.
+        coefficients = np.vstack([-coefficients, coefficients]) / 2
+        intercepts = np.array([-intercepts[0], intercepts[0]]) / 2
+    return _Model(
+        vocabulary=list(counter.get_feature_names_out()),
+        idf=idf,
+        weights=coefficients,
+        intercepts=intercepts,
+        topic_ids=[int(label) for label in classifier.classes_],
+    )
+
+
+def _probabilities(model: _Model, text: str) -> dict[int, float]:
+    document = _weigh(_counter(vocabulary=model.vocabulary).transform([text]), model.idf)
+    logits = np.asarray(document @ model.weights.T).ravel() + model.intercepts
+    exponentials = np.exp(logits - logits.max())
+    probabilities = exponentials / exponentials.sum()
+    return {topic_id: float(p) for topic_id, p in zip(model.topic_ids, probabilities, strict=True)}
+
+
+def _dump(model: _Model) -> bytes:
+    """Plain arrays in an .npz archive: loading them runs no code and survives scikit-learn upgrades."""
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer,
+        format=np.array([MODEL_FORMAT]),
+        vocabulary=np.array(model.vocabulary, dtype=str),
+        idf=model.idf.astype(np.float32),
+        weights=model.weights.astype(np.float32),
+        intercepts=model.intercepts,
+        topic_ids=np.array(model.topic_ids, dtype=np.int64),
+    )
+    return buffer.getvalue()
+
+
+def _load(blob: bytes) -> _Model | None:
+    """The model in `blob`, or None when it is damaged or from another format version (ranking then falls
+    back to names and descriptions rather than failing the document)."""
+    try:
+        with np.load(io.BytesIO(blob), allow_pickle=False) as archive:
+            if archive["format"].tolist() != [MODEL_FORMAT]:
+                logger.info("Ignoring a built-in classifier model of another format version")
+                return None
+            model = _Model(
+                vocabulary=archive["vocabulary"].tolist(),
+                idf=archive["idf"].astype(np.float64),
+                weights=archive["weights"].astype(np.float64),
+                intercepts=archive["intercepts"].astype(np.float64),
+                topic_ids=archive["topic_ids"].tolist(),
+            )
+    except Exception as error:  # numpy and zipfile raise many types on a damaged archive; all mean unusable
+        logger.warning("Ignoring an unreadable built-in classifier model: %s", error)
+        return None
+    return model if _consistent(model) else None
+
+
+def _consistent(model: _Model) -> bool:
+    features, classes = len(model.vocabulary), len(model.topic_ids)
+    return (
+        features >= 1
+        and classes >= 2
+        and len(set(model.vocabulary)) == features
+        and model.idf.shape == (features,)
+        and model.weights.shape == (classes, features)
+        and model.intercepts.shape == (classes,)
+    )

@@ -1,0 +1,90 @@
+"""Checks a user-supplied provider base URL before Kite's server sends anything to it (DOC-08).
+
+Without this, a user could point "their LLM" at the server's own network (metadata services, databases, the admin
+on localhost) and have the worker make requests there for them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit, urlunsplit
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# NAT64 gateways translate these to the IPv4 address in the last 32 bits, so that address is what gets reached.
+NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def check_base_url(url: str, *, allow_private: bool) -> str:
+    """Return `url` without a trailing slash, or raise ValueError if it is malformed or reaches a non-public host."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        raise ValueError("The base URL must start with http:// or https://.")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("The base URL may not contain a user name or password; put the key in the API key field.")
+    host = parts.hostname
+    if not host:
+        raise ValueError("The base URL must name a host.")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("The base URL's port is not a valid number.") from None
+    if parts.query or parts.fragment:
+        raise ValueError("The base URL may not contain a query (?) or fragment (#).")
+    if not allow_private:
+        _require_public(host, port or DEFAULT_PORTS[scheme])
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc = f"{netloc}:{port}"
+    return urlunsplit((scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _require_public(host: str, port: int) -> None:
+    # Every address counts, not just the first: the HTTP client may try any of them.
+    for address in _resolve(host, port):
+        if not _is_public(address):
+            raise ValueError(
+                f"The base URL's host {host} is at {address}, which is not a public internet address "
+                "(private, loopback, link-local or reserved); Kite does not send requests there."
+            )
+
+
+def _resolve(host: str, port: int) -> list[IPAddress]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise ValueError(f"The base URL's host {host} could not be resolved.") from None
+    addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    if not addresses:
+        raise ValueError(f"The base URL's host {host} could not be resolved.")
+    return addresses
+
+
+def _is_public(address: IPAddress) -> bool:
+    embedded = _embedded_ipv4(address)
+    if embedded is not None:
+        return _is_public(embedded)
+    return address.is_global and not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    # Python 3.11 judges ::ffff:127.0.0.1 and 2002:7f00:1:: by their IPv6 ranges, not by the IPv4 host they reach.
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in NAT64_PREFIX:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
