@@ -30,3 +30,12 @@ migrations-check: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var/static
+
+## Screenshots of every page at desktop and phone width into docs/screenshots/ (a throwaway Kite, Chromium)
+screenshots: $(STAMP)
+	$(BIN)/python -m kite.screenshots
+
+## Measure list, search, upload and classification speed into docs/benchmarks.md (PostgreSQL from DATABASE_URL, default kite_bench)
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench

@@ -1,6 +1,7 @@
 """Personal API tokens (ACC-03): obtain with a password, list, revoke."""
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
@@ -15,7 +16,11 @@ from accounts.serializers import TokenCreatedSerializer, TokenCreateSerializer, 
 
 @extend_schema(
     request=TokenCreateSerializer,
-    responses={201: TokenCreatedSerializer, 400: OpenApiResponse(description="Bad credentials")},
+    responses={
+        201: TokenCreatedSerializer,
+        400: OpenApiResponse(description="Bad credentials"),
+        429: OpenApiResponse(description="Too many failed attempts"),
+    },
 )
 @api_view(["POST"])
 @authentication_classes([])
@@ -23,11 +28,15 @@ from accounts.serializers import TokenCreatedSerializer, TokenCreateSerializer, 
 def token_create(request):
     data = TokenCreateSerializer(data=request.data)
     data.is_valid(raise_exception=True)
-    user = authenticate(request, username=data.validated_data["username"], password=data.validated_data["password"])
+    # The Django request, so django-axes counts failures and locks out (ACC-04).
+    credentials = {"username": data.validated_data["username"], "password": data.validated_data["password"]}
+    user = authenticate(request._request, **credentials)
     if user is None:
         raise ValidationError(
             {"non_field_errors": ["Unable to log in with these credentials."]}, code="invalid_credentials"
         )
+    # Counts as a log-in: clears earlier failures (django-axes) and records last_login.
+    user_logged_in.send(sender=type(user), request=request._request, user=user)
     token, key = services.token_create(user=user, name=data.validated_data["name"])
     return Response({"token": key, "id": token.pk, "name": token.name}, status=status.HTTP_201_CREATED)
 

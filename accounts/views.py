@@ -1,16 +1,25 @@
-"""Sign-up; log in, log out and password pages come from django.contrib.auth."""
+"""Sign-up, the settings page and its actions; log in, log out and password pages come from django.contrib.auth."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import DeleteAccountForm, ProviderForm, SignupForm, TokenForm
 from accounts.models import ApiToken, ProviderSettings
+from documents import providers, urlguard
+from documents.classification import resolve_provider
 from kite.errors import KiteError
+from topics.models import Topic
+
+# What "Test connection" asks the provider to file, and the topics it offers when the person has none yet.
+SAMPLE_TEXT = "Invoice 2031 for March: three hours of consulting, 450 EUR, payable by bank transfer within 30 days."
+SAMPLE_TOPICS = [providers.TopicChoice("Invoices", "Bills to pay"), providers.TopicChoice("Travel", "Trips")]
+TEST_TIMEOUT_SECONDS = 20
 
 
 def signup(request):
@@ -98,3 +107,48 @@ def token_revoke(request, pk: int):
         raise Http404
     messages.success(request, "Token revoked.")
     return redirect("settings")
+
+
+def locked_out(request, credentials=None, *args, **kwargs):
+    """ACC-04: the answer once too many logins failed: 429 for the API, the login page with a notice otherwise."""
+    message = "Too many failed log-in attempts. Wait a few minutes, then try again."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "code": "throttled"}, status=429)
+    response = render(request, "registration/login.html", {"form": None, "locked_out": message})
+    response.status_code = 429
+    return response
+
+
+@login_required
+@require_POST
+def provider_test(request):
+    """DOC-03: run the person's effective provider once on a tiny sample and say how it went, never the key."""
+    ok, text = _provider_check(request.user)
+    (messages.success if ok else messages.error)(request, text)
+    return redirect("settings")
+
+
+def _provider_check(user) -> tuple[bool, str]:
+    resolved = resolve_provider(user)
+    config = resolved.config
+    if config.kind == ProviderSettings.Kind.BUILTIN:
+        return True, "The built-in classifier works offline: there is no connection to test."
+    try:
+        if resolved.source == "user" and config.base_url:
+            urlguard.check_base_url(config.base_url, allow_private=settings.KITE_PROVIDER_ALLOW_PRIVATE_URLS)
+        topics = [providers.TopicChoice(t.name, t.description) for t in Topic.objects.visible_to(user)]
+        answer = providers.classify(
+            config,
+            text=SAMPLE_TEXT,
+            topics=topics or SAMPLE_TOPICS,
+            timeout=min(settings.KITE_PROVIDER_TIMEOUT, TEST_TIMEOUT_SECONDS),
+        )
+    except (providers.ProviderError, ValueError) as exc:
+        message = str(exc)
+        if config.api_key:
+            message = message.replace(config.api_key, "***")  # provider errors never carry it; stay sure
+        return False, f"The test failed: {message}"
+    name = dict(ProviderSettings.Kind.choices).get(config.kind, config.kind)
+    model = f" ({config.model})" if config.model else ""
+    filed = ", ".join(f"“{topic}”" for topic, _ in answer) or "no topic"
+    return True, f"{name}{model} answered: it would file a sample invoice under {filed}."

@@ -13,28 +13,46 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from documents import services, storage
+from documents import search, services, storage
 from documents.models import Document
 from documents.serializers import (
+    DocumentListItemSerializer,
     DocumentSerializer,
     DocumentUpdateSerializer,
     UploadUrlInputSerializer,
     UploadUrlOutputSerializer,
 )
+from kite.api import Pagination
 from topics.models import DocumentTopic
 
 ORDERINGS = {"created", "-created", "title", "-title", "size_bytes", "-size_bytes"}
 ERROR = OpenApiResponse(description='`{"detail", "code"}`')
 
 
+class DocumentPagination(Pagination):
+    django_paginator_class = search.SearchPaginator
+
+
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            OpenApiParameter("q", str, description="Words in the title, filename or text"),
+            OpenApiParameter(
+                "q",
+                str,
+                description="Full-text search of the title, filename and text. Every word must match, as a word "
+                'or the start of one; `"two words"` is a phrase; `-word` excludes; `a or b` matches either. '
+                "Results carry a highlighted `snippet`.",
+            ),
             OpenApiParameter("topic", int),
             OpenApiParameter("state", str, enum=[s.value for s in Document.State]),
-            OpenApiParameter("ordering", str, enum=sorted(ORDERINGS)),
-        ]
+            OpenApiParameter(
+                "ordering",
+                str,
+                enum=sorted(ORDERINGS),
+                description="Default `-created`; with `q`, best match first.",
+            ),
+        ],
+        responses=DocumentListItemSerializer,
     ),
     partial_update=extend_schema(request=DocumentUpdateSerializer, responses=DocumentSerializer),
     destroy=extend_schema(responses={204: None, 404: ERROR}),
@@ -43,6 +61,8 @@ class DocumentViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = DocumentSerializer
+    pagination_class = DocumentPagination
+    lookup_value_converter = "uuid"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
@@ -52,6 +72,10 @@ class DocumentViewSet(
         )
         if self.action != "list":
             return queryset
+        return self._list_queryset(queryset.defer("text"))
+
+    def _list_queryset(self, queryset):
+        """API.md's filters and orderings, in a constant number of queries whatever the page size."""
         params = self.request.query_params
         if state := params.get("state"):
             if state not in Document.State.values:
@@ -61,12 +85,18 @@ class DocumentViewSet(
             if not topic.isdigit():
                 raise ValidationError({"topic": "Must be a topic id."})
             queryset = queryset.filter(assignments__topic_id=int(topic))
+        ordering = params.get("ordering")
+        if ordering is not None and ordering not in ORDERINGS:
+            raise ValidationError({"ordering": f"Must be one of {', '.join(sorted(ORDERINGS))}."})
         if q := params.get("q", "").strip():
             queryset = services.document_search(queryset, q)
-        ordering = params.get("ordering", "-created")
-        if ordering not in ORDERINGS:
-            raise ValidationError({"ordering": f"Must be one of {', '.join(sorted(ORDERINGS))}."})
+            if ordering is None:
+                return queryset  # best match first
+        ordering = ordering or "-created"
         return queryset.order_by(ordering, "-pk" if ordering.startswith("-") else "pk")
+
+    def get_serializer_class(self):
+        return DocumentListItemSerializer if self.action == "list" else DocumentSerializer
 
     def partial_update(self, request, *args, **kwargs):
         document = self.get_object()

@@ -5,9 +5,12 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+
+from documents import search
 
 
 class DocumentQuerySet(models.QuerySet):
@@ -17,6 +20,12 @@ class DocumentQuerySet(models.QuerySet):
     def stored(self) -> DocumentQuerySet:
         """Documents whose bytes are confirmed and charged to the quota."""
         return self.exclude(state=Document.State.UPLOADING)
+
+
+class DocumentManager(models.Manager.from_queryset(DocumentQuerySet)):
+    def get_queryset(self) -> DocumentQuerySet:
+        # The search vectors are for the database's eyes only: never fetch them.
+        return super().get_queryset().defer("search_vector", "rank_vector")
 
 
 class Document(models.Model):
@@ -47,8 +56,15 @@ class Document(models.Model):
     topics = models.ManyToManyField("topics.Topic", through="topics.DocumentTopic", related_name="documents")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    # Full-text search (documents/search.py): what matches and what ranks, kept up to date by the database.
+    search_vector = models.GeneratedField(
+        expression=search.search_vector(), output_field=SearchVectorField(null=True), db_persist=True
+    )
+    rank_vector = models.GeneratedField(
+        expression=search.rank_vector(), output_field=SearchVectorField(null=True), db_persist=True
+    )
 
-    objects = DocumentQuerySet.as_manager()
+    objects = DocumentManager()
 
     class Meta:
         ordering = ["-created"]
@@ -59,6 +75,8 @@ class Document(models.Model):
             models.Index(fields=["owner", "state"], name="document_owner_state"),
             models.Index(fields=["owner", "sha256"], name="document_owner_sha256"),
             models.Index(fields=["state", "created"], name="document_state_created"),
+            # fastupdate off: writes come from background workers, and searches never wade through a pending list.
+            search.SearchVectorIndex(fields=["search_vector"], name="document_search", fastupdate=False),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(size_bytes__gte=0), name="document_size_not_negative"),

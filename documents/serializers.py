@@ -48,6 +48,23 @@ class DocumentSerializer(serializers.ModelSerializer):
         return DocumentTopicSerializer(document.assignments.all(), many=True).data
 
 
+class DocumentListItemSerializer(DocumentSerializer):
+    """A document in a list: never its text; in search results (`q`), a short highlighted `snippet` of it."""
+
+    # One nested serializer for the whole page instead of one per document: a quarter of the time.
+    topics = DocumentTopicSerializer(source="assignments", many=True, read_only=True)
+    # Not read-only so the schema can mark it optional: lists without `q` leave it out (SkipField).
+    snippet = serializers.CharField(
+        source="search_snippet",
+        required=False,
+        help_text="Only with `q`: HTML where the matching words are in <mark> and all other text is escaped.",
+    )
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [*DocumentSerializer.Meta.fields, "snippet"]
+        read_only_fields = DocumentSerializer.Meta.fields
+
+
 class UploadUrlInputSerializer(serializers.Serializer):
     filename = StrictCharField(max_length=1024, trim_whitespace=False)
     size_bytes = StrictIntegerField(min_value=0)

@@ -11,11 +11,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
-from documents import storage
+from documents import search, storage
 from documents.models import Document, StorageDeletion
 from kite.errors import (
     Duplicate,
@@ -182,11 +182,9 @@ def upload_url_expiry() -> int:
     return settings.KITE_UPLOAD_URL_EXPIRY
 
 
-def document_search(queryset, q: str):
-    """Documents whose title, filename or extracted text contain every word of `q`."""
-    for word in q.split()[:20]:
-        queryset = queryset.filter(Q(title__icontains=word) | Q(filename__icontains=word) | Q(text__icontains=word))
-    return queryset
+def document_search(queryset: QuerySet[Document], q: str) -> QuerySet[Document]:
+    """Documents matching `q` with `search_rank` and an HTML-safe `search_snippet`, best first (documents/search.py)."""
+    return search.document_search(queryset, q)
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from documents import views
 app_name = "documents"
 urlpatterns = [
     path("", views.document_list, name="list"),
+    path("states/", views.document_states, name="states"),
     path("upload/", views.document_upload, name="upload"),
     path("<uuid:pk>/", views.document_detail, name="detail"),
     path("<uuid:pk>/preview/", views.document_preview, name="preview"),

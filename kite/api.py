@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -16,6 +17,32 @@ class Pagination(PageNumberPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request) -> int:
+        """A page_size that is not a whole number from 1 to 100 is an error, not silently replaced."""
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values:
+            return self.page_size
+        if len(values) > 1 or not values[0].isdigit() or not 1 <= int(values[0]) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: f"Must be a whole number from 1 to {self.max_page_size}."}
+            )
+        return int(values[0])
+
+    def get_page_number(self, request, paginator):
+        values = request.query_params.getlist(self.page_query_param)
+        if not values:
+            return 1
+        if len(values) > 1 or not values[0].isdigit():
+            raise exceptions.ValidationError({self.page_query_param: "Must be a page number (1, 2, …)."})
+        return values[0]
+
+
+def not_found(request, exception=None):
+    """404 for paths no route matches: JSON under /api/, the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return page_not_found(request, exception)
 
 
 def _first_message(detail) -> str:

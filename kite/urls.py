@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
@@ -10,7 +10,7 @@ from kite import views
 from quotas.api import quota_detail
 from topics.api import TopicViewSet
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)
 router.register("documents", DocumentViewSet, basename="document")
 router.register("topics", TopicViewSet, basename="topic")
 
@@ -21,7 +21,7 @@ api_patterns = [
     path("quota/", quota_detail, name="quota"),
     path("provider/", provider_detail, name="provider"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
 ]
 
@@ -34,3 +34,5 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "kite.api.not_found"

@@ -53,6 +53,7 @@ def topics_for(user):
 )
 class TopicViewSet(viewsets.ModelViewSet):
     serializer_class = TopicSerializer
+    lookup_value_converter = "int"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):

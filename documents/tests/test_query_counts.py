@@ -1,0 +1,113 @@
+"""Lists cost a constant number of SQL queries, whatever the page size, the topics per document or their number."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from conftest import api_client_for
+from documents.models import Document
+from topics.models import DocumentTopic, Topic
+
+# Token lookup (with its user), count, page, assignments with their topics.
+API_LIST_QUERIES = 4
+# A search counts its matches in the page query itself (documents.search.SearchPaginator).
+API_SEARCH_QUERIES = 3
+# Session, user, the topic filter's choices, count, page, assignments with their topics, the quota meter.
+PAGE_LIST_QUERIES = 7
+
+
+def seed(owner, documents: int, topics: int) -> list[Topic]:
+    """`documents` documents, each filed under every one of `topics` topics (half of them system topics)."""
+    tag = uuid.uuid4().hex[:6]
+    own = [Topic.objects.create(owner=owner, name=f"Topic {i} {tag}") for i in range(topics - topics // 2)]
+    system = [Topic.objects.create(name=f"System topic {i} {tag}") for i in range(topics // 2)]
+    created = Document.objects.bulk_create(
+        Document(
+            id=(pk := uuid.uuid4()),
+            owner=owner,
+            title=f"Zeppelin report {i}",
+            filename=f"report-{i}.txt",
+            content_type="text/plain",
+            size_bytes=100 + i,
+            key=f"u/{owner.uuid}/{pk}",
+            state=Document.State.CLASSIFIED,
+            text=f"The zeppelin maintenance log number {i}.",
+        )
+        for i in range(documents)
+    )
+    DocumentTopic.objects.bulk_create(
+        DocumentTopic(document=document, topic=topic, source=DocumentTopic.Source.BUILTIN, confidence=0.5)
+        for document in created
+        for topic in own + system
+    )
+    return own + system
+
+
+@pytest.fixture
+def token_client(alice) -> APIClient:
+    client = api_client_for(alice)
+    client.get("/api/quota/")  # the token's first use records last_used; later uses within a minute write nothing
+    return client
+
+
+LISTS = [
+    "/api/documents/?page_size={n}",
+    "/api/documents/?page_size={n}&ordering=title",
+    "/api/documents/?page_size={n}&state=classified&ordering=-size_bytes",
+    "/api/documents/?page_size={n}&topic={topic}",
+    "/api/documents/?page_size={n}&q=zeppelin",
+    "/api/documents/?page_size={n}&q=zeppelin+report&topic={topic}&ordering=created",
+]
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_api_list_queries_do_not_grow_with_page_size(alice, token_client, django_assert_num_queries, url):
+    """API.md lists: the same few queries at page size 5 and 50, with four topics on every document."""
+    topic = seed(alice, documents=60, topics=4)[0]
+    expected = API_SEARCH_QUERIES if "q=" in url else API_LIST_QUERIES
+    for page_size in (5, 50):
+        with django_assert_num_queries(expected):
+            answer = token_client.get(url.format(n=page_size, topic=topic.pk))
+        assert answer.status_code == 200
+        assert len(answer.json()["results"]) == page_size
+        assert all(len(document["topics"]) == 4 for document in answer.json()["results"])
+
+
+def test_api_list_queries_do_not_grow_with_the_number_of_topics(alice, token_client, django_assert_num_queries):
+    """API.md lists: ten topics per document cost the same queries as one."""
+    seed(alice, documents=30, topics=10)
+    with django_assert_num_queries(API_SEARCH_QUERIES):
+        results = token_client.get("/api/documents/?page_size=30&q=zeppelin").json()["results"]
+    assert {len(document["topics"]) for document in results} == {10}
+
+
+def test_api_list_with_a_session_costs_one_more_query(alice, django_assert_num_queries):
+    """API.md: the browser's session works too; it costs its session and user lookups instead of the token's."""
+    seed(alice, documents=30, topics=3)
+    client = APIClient()
+    client.force_login(alice)
+    for page_size in (5, 25):
+        with django_assert_num_queries(API_LIST_QUERIES + 1):
+            assert client.get(f"/api/documents/?page_size={page_size}").status_code == 200
+
+
+def page_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("url", ["/documents/", "/documents/?q=zeppelin", "/documents/?q=report&sort=title"])
+def test_list_page_queries_do_not_grow_with_documents_or_topics(alice, client, url):
+    """UI-01: the list page costs the same queries for 3 documents with 1 topic each and 40 with 6 each."""
+    client.force_login(alice)
+    seed(alice, documents=3, topics=1)
+    few = page_queries(client, url)
+    Document.objects.all().delete()
+    seed(alice, documents=40, topics=6)
+    assert page_queries(client, url) == few <= PAGE_LIST_QUERIES

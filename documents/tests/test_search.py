@@ -1,0 +1,285 @@
+"""Full-text search (`?q=` on the API and the list page): matching, syntax, ranking, snippets and their escaping."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+
+from documents import search, services
+from documents.models import Document
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def make_document(owner, title: str, text: str = "", filename: str | None = None, **fields) -> Document:
+    """A stored document whose text the worker has already extracted."""
+    document_id = uuid.uuid4()
+    return Document.objects.create(
+        id=document_id,
+        owner=owner,
+        title=title,
+        filename=filename or f"{title}.txt",
+        content_type="text/plain",
+        size_bytes=len(text),
+        key=f"u/{owner.uuid}/{document_id}",
+        text=text,
+        **{"state": Document.State.CLASSIFIED, **fields},
+    )
+
+
+def titles(client, q: str, **params) -> list[str]:
+    answer = client.get("/api/documents/", {"q": q, **params})
+    assert answer.status_code == 200, answer.content
+    return [document["title"] for document in answer.json()["results"]]
+
+
+def found(owner, q: str) -> list[Document]:
+    return list(services.document_search(Document.objects.owned_by(owner), q))
+
+
+@pytest.fixture
+def library(alice):
+    make_document(alice, "Tax return 2023", "Income and taxes for the year. Filed with the tax office.")
+    make_document(alice, "Holiday", "Photos from the beach, and the annual report of the harbour club.")
+    make_document(alice, "Scan 0042", "Receipt: two coffees.", filename="kaffee-quittung.pdf")
+    make_document(alice, "Draft letter", "An annual report, first draft, written for the harbour master.")
+    make_document(alice, "Müller GmbH", "Rechnung für Herrn MÜLLER über Straßenarbeiten.")
+
+
+def test_finds_words_in_title_filename_and_text(alice_api, library):
+    """API.md `?q=`: a word is found in the title, the filename or the extracted text."""
+    assert titles(alice_api, "holiday") == ["Holiday"]
+    assert titles(alice_api, "quittung") == ["Scan 0042"]
+    assert titles(alice_api, "kaffee-quittung.pdf") == ["Scan 0042"]
+    assert titles(alice_api, "coffees") == ["Scan 0042"]
+    assert titles(alice_api, "nothing-like-this") == []
+
+
+def test_every_word_must_match_and_words_match_as_prefixes(alice_api, library):
+    """UI-01: all words must match (AND); a word also finds longer words starting with it; case does not matter."""
+    assert titles(alice_api, "TAX") == ["Tax return 2023"]
+    assert titles(alice_api, "tax 2023 income") == ["Tax return 2023"]
+    assert titles(alice_api, "tax 2024") == []
+    assert set(titles(alice_api, "harb")) == {"Holiday", "Draft letter"}
+    assert titles(alice_api, "müller straßen") == ["Müller GmbH"]
+
+
+def test_phrases_exclusions_and_or(alice_api, library):
+    """UI-01: "quoted phrases" match words in order, -word excludes, `or` accepts either."""
+    assert set(titles(alice_api, '"annual report"')) == {"Holiday", "Draft letter"}
+    assert titles(alice_api, '"report annual"') == []
+    assert titles(alice_api, "annual -draft") == ["Holiday"]
+    assert titles(alice_api, 'harbour -"first draft"') == ["Holiday"]
+    assert set(titles(alice_api, "coffees or müller")) == {"Scan 0042", "Müller GmbH"}
+
+
+def test_title_matches_rank_above_text_matches(alice):
+    """UI-01: results come best first, a match in the title above one in the text."""
+    make_document(alice, "Notes", "the insurance policy renewal")
+    make_document(alice, "Insurance policy", "renewal letter")
+    results = found(alice, "insurance")
+    assert [d.title for d in results] == ["Insurance policy", "Notes"]
+    assert results[0].search_rank > results[1].search_rank > 0
+
+
+def test_api_orders_by_relevance_unless_asked_otherwise(alice_api, alice):
+    """API.md: with `q` and no `ordering`, best match first; an explicit `ordering` still applies."""
+    make_document(alice, "b notes", "about insurance")
+    make_document(alice, "a insurance", "renewal")
+    assert titles(alice_api, "insurance") == ["a insurance", "b notes"]
+    assert titles(alice_api, "insurance", ordering="-title") == ["b notes", "a insurance"]
+    assert alice_api.get("/api/documents/", {"q": "insurance", "ordering": "rank"}).status_code == 400
+
+
+def test_results_carry_a_highlighted_snippet_and_lists_never_carry_text(alice_api, library):
+    """API.md: search results add a short `snippet` with the matches in <mark>; no list carries the text."""
+    result = alice_api.get("/api/documents/", {"q": "tax"}).json()["results"][0]
+    assert "<mark>taxes</mark>" in result["snippet"] and "<mark>tax</mark> office" in result["snippet"]
+    assert "text" not in result and "search_vector" not in result
+    plain = alice_api.get("/api/documents/").json()["results"][0]
+    assert "snippet" not in plain and "text" not in plain
+    assert set(plain) == set(result) - {"snippet"}
+
+
+def test_snippet_is_short_and_centred_on_the_match_in_a_long_text(alice):
+    """UI-01: the snippet shows where a long text matches, not its opening, and stays short."""
+    filler = "lorem ipsum dolor sit amet " * 4000
+    make_document(alice, "Long", filler + "the zeppelin landed safely " + filler)
+    (document,) = found(alice, "zeppelin")
+    assert "<mark>zeppelin</mark>" in document.search_snippet
+    assert len(document.search_snippet) <= search.SNIPPET_MAX_CHARS + 100
+
+
+def test_snippet_escapes_the_document_text(alice):
+    """SEC-06: extracted text is untrusted; in the snippet only <mark> is markup and everything else is escaped."""
+    hostile = (
+        'Invoice <script>alert("x")</script> total < 5 & > 3 <img src=x onerror=alert(1)> '
+        "<b onclick='steal()'>bold</b> \x02fake mark\x03 end"
+    )
+    make_document(alice, "Invoice", hostile)
+    for q in ("invoice", "alert", "fake", "script", "img"):
+        for document in found(alice, q):
+            snippet = str(document.search_snippet)
+            assert re.sub(r"</?mark>", "", snippet).count("<") == 0, snippet
+            assert "&lt;" in snippet or q in ("invoice", "fake")
+            assert snippet.count("<mark>") == snippet.count("</mark>")
+    (document,) = found(alice, "fake")
+    assert "<mark>fake</mark>" in document.search_snippet  # marked because it matched, not because of \x02
+
+
+def test_render_snippet_allows_only_balanced_marks():
+    """SEC-06: whatever the highlighter returns, the rendered snippet has escaped text and balanced <mark> tags."""
+    start, stop = search.START, search.STOP
+    raw = f"{stop}a <script>{start}b{start}c & d{stop}{stop} e{start}unclosed"
+    assert search.render_snippet(raw) == "a &lt;script&gt;<mark>bc &amp; d</mark> e<mark>unclosed</mark>"
+    assert search.render_snippet(None) == ""
+    assert len(search.render_snippet("word " * 1000)) <= search.SNIPPET_MAX_CHARS + 1
+
+
+def test_search_covers_only_the_requesting_users_documents(alice_api, alice, bob):
+    """SEC-04: a search never returns, counts or hints at another user's documents."""
+    make_document(alice, "Mine", "zeppelin")
+    make_document(bob, "Bobs", "zeppelin")
+    body = alice_api.get("/api/documents/", {"q": "zeppelin"}).json()
+    assert body["count"] == 1 and [d["title"] for d in body["results"]] == ["Mine"]
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["***", '"', "'", "\\", "a:*", "!(x | y) & z", "--", "-", "or", "o'neil", '"unclosed phrase', "x" * 5000, "🙂"],
+)
+def test_odd_queries_answer_a_list(alice_api, alice, q):
+    """SEC-06: any text in `q`, including query-language operators and quotes, answers 200 with a list."""
+    make_document(alice, "O'Neil", "a: b")
+    answer = alice_api.get("/api/documents/", {"q": q})
+    assert answer.status_code == 200
+    assert isinstance(answer.json()["results"], list)
+
+
+def test_filters_combine_with_search(alice_api, alice):
+    """API.md: `q` combines with `state` and the pagination stays exact."""
+    make_document(alice, "Report one", "zeppelin")
+    make_document(alice, "Report two", "zeppelin", state=Document.State.FAILED)
+    assert titles(alice_api, "zeppelin", state="failed") == ["Report two"]
+    body = alice_api.get("/api/documents/", {"q": "report", "page_size": 1}).json()
+    assert body["count"] == 2 and body["next"] is not None and len(body["results"]) == 1
+
+
+def test_search_pages_count_every_match(alice_api, alice):
+    """API.md pagination: search results page and count exactly, an empty search is an empty page, and a page
+    past the end answers 404 as any list does."""
+    for i in range(7):
+        make_document(alice, f"Report {i}", "zeppelin")
+    first = alice_api.get("/api/documents/", {"q": "zeppelin", "page_size": 3}).json()
+    last = alice_api.get("/api/documents/", {"q": "zeppelin", "page_size": 3, "page": 3}).json()
+    assert first["count"] == last["count"] == 7 and first["previous"] is None and last["next"] is None
+    assert len(first["results"]) == 3 and len(last["results"]) == 1
+    pages = [alice_api.get("/api/documents/", {"q": "report", "page_size": 3, "page": n}).json() for n in (1, 2, 3)]
+    assert len({d["id"] for page in pages for d in page["results"]}) == 7
+    assert alice_api.get("/api/documents/", {"q": "nothing"}).json() == {
+        "count": 0,
+        "next": None,
+        "previous": None,
+        "results": [],
+    }
+    assert alice_api.get("/api/documents/", {"q": "zeppelin", "page_size": 3, "page": 4}).status_code == 404
+
+
+def test_text_changes_are_searchable_at_once(alice):
+    """DOC-01: the search vector is computed by the database, so a newly extracted text is found immediately."""
+    document = make_document(alice, "Scan", "")
+    assert found(alice, "marmalade") == []
+    document.text = "Orange marmalade, three jars"
+    document.save(update_fields=["text", "updated"])
+    assert [d.pk for d in found(alice, "marmalade")] == [document.pk]
+
+
+def test_query_parser():
+    """The query syntax: words, phrases, exclusions and `or` groups, bounded in size."""
+    groups = search.parse('tax "annual report" -draft invoice or receipt')
+    assert [[(t.text, t.phrase, t.negated) for t in g] for g in groups] == [
+        [("tax", False, False)],
+        [("annual report", True, False)],
+        [("draft", False, True)],
+        [("invoice", False, False), ("receipt", False, False)],
+    ]
+    assert search.tsquery_source(groups) == "('tax':*) & ('annual report') & (!'draft') & ('invoice':* | 'receipt':*)"
+    assert search.tsquery_source(search.parse("o'neil \\x")) == "('o neil':*) & (' x':*)"
+    assert search.parse("*** ! -") == ()
+    assert len(search.parse(" ".join(f"w{i}" for i in range(100)))) == search.MAX_TERMS
+
+
+def test_fallback_matching_is_case_insensitive_containment():
+    """The SQLite fallback: every word contained case-insensitively; title matches rank first; exclusions work."""
+    assert search.fallback_rank("Tax return", "", "", "TAX") == 1.0
+    assert search.fallback_rank("", "", "Rechnung für MÜLLER", "müller") == 0.1
+    assert search.fallback_rank("Tax", "", "income", "tax income") == 1.1
+    assert search.fallback_rank("Tax", "", "income", "tax 2024") == 0.0
+    assert search.fallback_rank("Tax", "", "first draft", "tax -draft") == 0.0
+    assert search.fallback_rank("Report", "", "annual  report", '"annual report"') == 0.1
+    assert search.fallback_rank("", "", "x", "-draft") > 0
+    snippet = search.render_snippet(search.fallback_snippet("a <b> " * 50 + "the Zeppelin & co", "zeppelin"))
+    assert snippet.startswith("…") and "<mark>Zeppelin</mark> &amp; co" in snippet and "<b>" not in snippet
+
+
+SQLITE_SCRIPT = textwrap.dedent(
+    """
+    import json, sys, uuid
+    import django
+    django.setup()
+    from django.core.management import call_command
+    call_command("migrate", verbosity=0)
+    from accounts.services import user_create
+    from documents.models import Document
+    from documents.search import SearchPaginator
+    from documents.services import document_search
+
+    owner = user_create(username="solo", password="correct horse battery")
+    for title, text in [("Tax return", "taxes <script>x</script> Müller"), ("Holiday", "annual report")]:
+        pk = uuid.uuid4()
+        Document.objects.create(id=pk, owner=owner, title=title, filename="f.txt", content_type="text/plain",
+                                size_bytes=1, key=f"u/{owner.uuid}/{pk}", state="classified", text=text)
+    out = {}
+    for q in sys.argv[1:]:
+        out[q] = [[d.title, d.search_snippet] for d in document_search(Document.objects.owned_by(owner), q)]
+    page = SearchPaginator(document_search(Document.objects.owned_by(owner), "a"), 1).page(2)
+    out["paged"] = [page.paginator.count, [d.title for d in page]]
+    print(json.dumps(out))
+    """
+)
+
+
+def test_embedded_mode_migrates_and_searches_on_sqlite(tmp_path):
+    """`make run` (SQLite): migrations apply and search falls back to escaped containment matching."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kite.settings",
+        "DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'kite.sqlite3'}",
+        "KITE_VAR_DIR": str(tmp_path),
+    }
+    queries = ["müller", "tax -holiday", '"annual report"', "SCRIPT"]
+    run = subprocess.run(
+        [sys.executable, "-c", SQLITE_SCRIPT, *queries],
+        env=env,
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    results = json.loads(run.stdout.strip().splitlines()[-1])
+    assert results["müller"] == [["Tax return", "taxes &lt;script&gt;x&lt;/script&gt; <mark>Müller</mark>"]]
+    assert [title for title, _ in results["tax -holiday"]] == ["Tax return"]
+    assert results['"annual report"'] == [["Holiday", "<mark>annual report</mark>"]]
+    escaped = "taxes &lt;<mark>script</mark>&gt;x&lt;/<mark>script</mark>&gt; Müller"
+    assert results["SCRIPT"] == [["Tax return", escaped]]
+    assert results["paged"] == [2, ["Tax return"]]  # both titles match; the newer comes first

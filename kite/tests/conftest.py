@@ -1,0 +1,91 @@
+"""Fixtures for the browser tests: logging in through the page, sample files, and documents Kite has filed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from conftest import upload_document, wait_for
+from documents.models import Document
+from kite.testing.samples import make_docx, make_pdf
+from topics.models import Topic
+
+PASSWORD = "correct horse battery"  # the root conftest's personas all have it
+
+# Topic descriptions and texts the built-in classifier matches without any training.
+TOPICS = {
+    "Invoices": "Bills and invoices: amount due, payment, consulting, electricity",
+    "Housing": "Rent, tenancy agreement, apartment, landlord, deposit",
+    "Travel": "Trips, flights, hotels, itinerary, train tickets",
+}
+SAMPLES = {
+    "invoice.pdf": (
+        "application/pdf",
+        make_pdf(
+            "Northwind Consulting invoice 2031. Consulting services: 12 hours. Amount due 1140 EUR, "
+            "payment by bank transfer. The marzipan workshop is billed separately."
+        ),
+    ),
+    "tenancy.docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        make_docx(
+            [
+                "Tenancy agreement for the apartment at 4 Harbour Street.",
+                "The landlord lets the apartment to the tenant. Monthly rent 950 EUR, deposit 2850 EUR.",
+            ]
+        ),
+    ),
+    "lisbon.txt": (
+        "text/plain",
+        b"Trip itinerary for Lisbon: flights out on Thursday, back on Monday. "
+        b"Hotel Casa do Rio for three nights; train tickets to Sintra.\n",
+    ),
+}
+
+
+@pytest.fixture
+def log_in(page):
+    """Log a persona in through the login form, as a person would."""
+
+    def log_in(user) -> None:
+        page.goto(page.base_url + "/accounts/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(re.compile(r"/documents/$"))
+
+    return log_in
+
+
+@pytest.fixture
+def sample_files(tmp_path):
+    """The three sample documents as files on disk, for the file picker."""
+    paths = {}
+    for name, (_, data) in SAMPLES.items():
+        paths[name] = tmp_path / name
+        paths[name].write_bytes(data)
+    return paths
+
+
+def make_topics(user) -> dict[str, Topic]:
+    return {name: Topic.objects.create(owner=user, name=name, description=text) for name, text in TOPICS.items()}
+
+
+@dataclass
+class Filed:
+    topics: dict[str, Topic]
+    documents: dict[str, Document]
+
+
+@pytest.fixture
+def filed(alice, alice_api, worker) -> Filed:
+    """alice's topics and the three samples, uploaded through the API and classified by the real worker."""
+    topics = make_topics(alice)
+    ids = {
+        name: upload_document(alice_api, data, filename=name, content_type=content_type)["id"]
+        for name, (content_type, data) in SAMPLES.items()
+    }
+    wait_for(lambda: Document.objects.filter(pk__in=ids.values(), state=Document.State.CLASSIFIED).count() == 3)
+    return Filed(topics, {name: Document.objects.get(pk=pk) for name, pk in ids.items()})

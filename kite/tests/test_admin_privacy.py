@@ -1,0 +1,76 @@
+"""SC4: staff run the instance from the admin and never see what people store."""
+
+import re
+from collections import deque
+
+from django.test import Client
+
+from accounts import services as account_services
+from conftest import upload_document
+from documents.models import Document
+from topics.models import DocumentTopic, Topic
+
+SECRETS = [
+    "Quarterly-zeppelin-secret",  # title
+    "zeppelin-file-name.txt",  # filename
+    "marmalade-confidential-text",  # extracted text
+    "Alice-private-topic",  # a topic of hers
+    "sk-alice-provider-key",  # her provider key
+]
+SKIP = re.compile(r"/(logout|delete|password)/|/admin/r/|\?_changelist_filters|/history/")
+
+
+def crawl(client: Client, start: str = "/admin/", limit: int = 400) -> dict[str, bytes]:
+    """Every admin page reachable by links from the index (GET only, no deletes, no log-out)."""
+    seen: dict[str, bytes] = {}
+    queue = deque([start])
+    while queue and len(seen) < limit:
+        url = queue.popleft()
+        if url in seen:
+            continue
+        answer = client.get(url)
+        assert answer.status_code == 200, (url, answer.status_code)
+        seen[url] = answer.content
+        for link in re.findall(rb'href="(/admin/[^"#]*)"', answer.content):
+            target = link.decode().replace("&amp;", "&")
+            if target not in seen and not SKIP.search(target):
+                queue.append(target)
+    return seen
+
+
+def test_admin_shows_users_quotas_and_totals_but_no_document_contents(alice, alice_api, staff, unique_bytes, settings):
+    """SC4: a superuser crawling every admin page finds users, quotas, counts and byte totals, and no title,
+    filename, text, topic of a document, provider key or download link."""
+    document = upload_document(alice_api, b"marmalade-confidential-text " * 4, filename="zeppelin-file-name.txt")
+    Document.objects.filter(pk=document["id"]).update(
+        title="Quarterly-zeppelin-secret", text="marmalade-confidential-text"
+    )
+    topic = Topic.objects.create(owner=alice, name="Alice-private-topic")
+    DocumentTopic.objects.create(document_id=document["id"], topic=topic, source="manual")
+    settings.KITE_PROVIDER_ALLOW_PRIVATE_URLS = True
+    account_services.provider_settings_save(user=alice, kind="anthropic", model="m", api_key="sk-alice-provider-key")
+    Topic.objects.create(owner=None, name="Invoices")
+
+    client = Client()
+    client.force_login(staff)
+    pages = crawl(client)
+    everything = b"\n".join(pages.values())
+    assert len(pages) > 10
+    for secret in SECRETS:
+        assert secret.encode() not in everything, secret
+    assert b"X-Amz-Signature" not in everything and document["id"].encode() not in everything
+    users = client.get("/admin/accounts/user/").content.decode()
+    assert "alice" in users and ">1<" in users and ">112<" in users  # one document, 112 bytes
+    assert b"Invoices" in client.get("/admin/topics/systemtopic/").content
+    assert "/admin/documents/" not in "".join(pages)
+
+
+def test_admin_quota_limit_cannot_go_below_usage(alice, alice_api, staff, unique_bytes):
+    """SC4, STORE-03: staff can change a limit, but not below what the person already stores."""
+    upload_document(alice_api, unique_bytes(500))
+    client = Client()
+    client.force_login(staff)
+    refused = client.post(f"/admin/quotas/quota/{alice.pk}/change/", {"limit_bytes": 100})
+    assert refused.status_code == 200 and b"cannot be lower" in refused.content
+    assert client.post(f"/admin/quotas/quota/{alice.pk}/change/", {"limit_bytes": 5000}).status_code == 302
+    assert alice.quota.__class__.objects.get(user=alice).limit_bytes == 5000

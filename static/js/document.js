@@ -1,0 +1,25 @@
+// One document: follow its state while Kite files it, and show the topics it gets.
+import { StateWatcher, isPending, renderBadge, renderTopics } from "./live.js";
+
+const root = document.getElementById("document");
+const editor = document.getElementById("topic-editor");
+let edited = false;
+editor?.addEventListener("change", () => {
+  edited = true;
+});
+
+function show(doc) {
+  root.dataset.state = doc.state;
+  renderBadge(document.getElementById("document-state"), doc);
+  renderTopics(document.getElementById("document-topics"), doc.topics, { detailed: true });
+  const error = document.getElementById("document-error");
+  error.textContent = doc.error;
+  error.hidden = !doc.error;
+  if (editor && !edited) {
+    // The classifier's choices, unless the person has started changing them.
+    const chosen = new Set(doc.topics.map((topic) => String(topic.id)));
+    for (const box of editor.querySelectorAll("input[name=topics]")) box.checked = chosen.has(box.value);
+  }
+}
+
+if (root && isPending(root.dataset.state)) new StateWatcher(root.dataset.statesUrl, show).watch(root.dataset.documentId);
