@@ -94,6 +94,8 @@ def test_api_list_with_a_session_costs_one_more_query(alice, django_assert_num_q
     for page_size in (5, 25):
         with django_assert_num_queries(API_LIST_QUERIES + 1):
             assert client.get(f"/api/documents/?page_size={page_size}").status_code == 200
+        with django_assert_num_queries(API_SEARCH_QUERIES + 1):
+            assert client.get(f"/api/documents/?page_size={page_size}&q=report").status_code == 200
 
 
 def page_queries(client, url: str) -> int:

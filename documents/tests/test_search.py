@@ -81,6 +81,15 @@ def test_phrases_exclusions_and_or(alice_api, library):
     assert set(titles(alice_api, "coffees or müller")) == {"Scan 0042", "Müller GmbH"}
 
 
+def test_hyphenated_and_dotted_words(alice):
+    """UI-01: words PostgreSQL reads as several (e-mail, dates, addresses) match as typed, and as their parts."""
+    make_document(alice, "Mail", "Send the e-mail to info@example.com before 2024-03-01.")
+    make_document(alice, "Other", "mail e info 2024")
+    for q in ("e-mail", "info@example.com", "2024-03", '"the e-mail"'):
+        assert [d.title for d in found(alice, q)] == ["Mail"], q
+    assert {d.title for d in found(alice, "mail")} == {"Mail", "Other"}
+
+
 def test_title_matches_rank_above_text_matches(alice):
     """UI-01: results come best first, a match in the title above one in the text."""
     make_document(alice, "Notes", "the insurance policy renewal")
