@@ -147,25 +147,34 @@ def document_topics(request, pk):
     """T-01: the checked topics become the document's manual topics; unchecked ones are removed."""
     document = _own_document(request, pk)
     ids = [int(value) for value in request.POST.getlist("topics") if value.isdigit()]
-    try:
-        services.document_update(user=request.user, document=document, topic_ids=ids)
-    except KiteError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, "Topics saved.")
-    return redirect(document)
+    return _act_and_return(
+        request,
+        document,
+        "Topics saved.",
+        lambda: services.document_update(user=request.user, document=document, topic_ids=ids),
+    )
 
 
 @login_required
 @require_POST
 def document_reclassify(request, pk):
     document = _own_document(request, pk)
+    return _act_and_return(
+        request,
+        document,
+        "Kite will file this document again; your own topic choices stay.",
+        lambda: services.document_reclassify(user=request.user, document_id=document.pk),
+    )
+
+
+def _act_and_return(request, document: Document, success: str, action):
+    """Run a service call for a button on the document page; report its outcome there."""
     try:
-        services.document_reclassify(user=request.user, document_id=document.pk)
+        action()
     except KiteError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, "Kite will file this document again; your own topic choices stay.")
+        messages.success(request, success)
     return redirect(document)
 
 

@@ -45,6 +45,17 @@ SAMPLES = {
 }
 
 
+def sign_up(page, username: str) -> None:
+    """Create an account through the landing page's sign-up form and land on the empty documents list."""
+    page.goto(page.base_url + "/")
+    page.get_by_role("link", name="Sign up").first.click()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill("a long passphrase 42")
+    page.get_by_label("Password confirmation").fill("a long passphrase 42")
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url(re.compile(r"/documents/$"))
+
+
 @pytest.fixture
 def log_in(page):
     """Log a persona in through the login form, as a person would."""

@@ -10,7 +10,7 @@ from accounts.models import User
 from conftest import object_exists, upload_document
 from documents import services
 from documents.models import Document
-from kite.tests.conftest import SAMPLES, TOPICS
+from kite.tests.conftest import SAMPLES, TOPICS, sign_up
 from quotas.models import Quota
 from topics.models import DocumentTopic, Topic
 
@@ -23,13 +23,7 @@ def test_sign_up_then_upload_three_files_at_once_and_watch_each_get_classified(p
     """UI-02, UI-04, D-05, DOC-01, STORE-04: a new person creates topics, picks a PDF, a DOCX and a text file at
     once; each gets its own progress bar, goes straight to storage, and its state follows the worker to
     `classified` with topics, without a reload; the list and the quota meter then show all three."""
-    page.goto(page.base_url + "/")
-    page.get_by_role("link", name="Sign up").first.click()
-    page.get_by_label("Username").fill("erin")
-    page.get_by_label("Password", exact=True).fill("a long passphrase 42")
-    page.get_by_label("Password confirmation").fill("a long passphrase 42")
-    page.get_by_role("button", name="Sign up").click()
-    page.wait_for_url(re.compile(r"/documents/$"))
+    sign_up(page, "erin")
     expect(page.get_by_text("No documents yet.")).to_be_visible()
 
     page.get_by_role("link", name="Topics", exact=True).click()

@@ -1,12 +1,11 @@
 """A person signs up and uploads a PDF in a real Chromium, straight to storage (D-05, STORE-04)."""
 
-import re
-
 import pytest
 
 from accounts.models import User
 from documents.models import Document
 from kite.testing.samples import make_pdf
+from kite.tests.conftest import sign_up
 from quotas.models import Quota
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,13 +17,7 @@ def test_sign_up_upload_a_pdf_and_see_it_listed_with_the_quota_charged(page, wor
     pdf.write_bytes(make_pdf("Invoice 2026-11: consulting services, total due 1200 EUR."))
     size = pdf.stat().st_size
 
-    page.goto(page.base_url + "/")
-    page.get_by_role("link", name="Sign up").first.click()
-    page.get_by_label("Username").fill("dora")
-    page.get_by_label("Password", exact=True).fill("a long passphrase 42")
-    page.get_by_label("Password confirmation").fill("a long passphrase 42")
-    page.get_by_role("button", name="Sign up").click()
-    page.wait_for_url(re.compile(r"/documents/$"))
+    sign_up(page, "dora")
 
     page.get_by_role("link", name="Upload", exact=True).first.click()
     page.set_input_files("#files", str(pdf))
