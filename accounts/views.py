@@ -32,7 +32,7 @@ def signup(request):
             email=form.cleaned_data.get("email", ""),
             password=form.cleaned_data["password1"],
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.PasswordBackend")
         return redirect("documents:list")
     return render(request, "accounts/signup.html", {"form": form})
 

@@ -89,7 +89,7 @@ class DocumentViewSet(
         if ordering is not None and ordering not in ORDERINGS:
             raise ValidationError({"ordering": f"Must be one of {', '.join(sorted(ORDERINGS))}."})
         if q := params.get("q", "").strip():
-            queryset = services.document_search(queryset, q)
+            queryset = services.document_search(self.request.user, q, queryset)
             if ordering is None:
                 return queryset  # best match first
         ordering = ordering or "-created"

@@ -9,7 +9,10 @@ The query syntax is the same on both databases:
 
 PostgreSQL matches against a stored, GIN-indexed tsvector (``Document.search_vector``) built with the
 ``simple`` configuration: words are lower-cased but never stemmed or dropped as stop words, so search behaves
-the same for every language people write in; prefix matching gives most of what stemming would. Results are
+the same for every language people write in; prefix matching gives most of what stemming would. Every word
+in that vector carries its owner's id (``42:invoice``) and so does every word of a query, which gives each
+person their own part of the one index: a search reads only its owner's postings, so it costs the same
+however many documents other people keep, and a query can never match anybody else's words. Results are
 ranked by a second, small vector (``Document.rank_vector``): a match in the title counts most, then one in
 the filename, then one in the opening of the text; documents that match only further down come after,
 newest first. SQLite (the embedded mode) has no text search types: there every word, phrase or exclusion is
@@ -27,11 +30,31 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
-from django.core.paginator import Paginator
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchQueryField,
+    SearchRank,
+    SearchVector,
+    SearchVectorField,
+)
+from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
 from django.db.backends.signals import connection_created
-from django.db.models import Count, ExpressionWrapper, F, FloatField, Func, Index, QuerySet, TextField, Value, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Index,
+    QuerySet,
+    RowRange,
+    TextField,
+    Value,
+    Window,
+)
 from django.db.models.functions import Greatest, Left, Lower, StrIndex, Substr
 from django.utils.safestring import SafeString, mark_safe
 
@@ -47,6 +70,9 @@ SNIPPET_WINDOW_CHARS = 600
 SNIPPET_WINDOW_LEAD = 120
 SNIPPET_MAX_CHARS = 400
 START, STOP = "\x02", "\x03"
+# SQL functions (migration 0006) that prefix each word of a tsvector or tsquery with "<owner id>:".
+OWNER_TSVECTOR = "kite_owner_tsvector"
+OWNER_TSQUERY = "kite_owner_tsquery"
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w+")
@@ -56,12 +82,14 @@ _MARKS = re.compile(f"([{START}{STOP}])")
 
 
 def search_vector() -> Func:
-    """What a search matches: every word of the title, the filename and the text (PostgreSQL; NULL elsewhere)."""
-    return OnPostgreSQL(
-        SearchVector(
-            "title", _split("title"), "filename", _split("filename"), Left("text", INDEXED_TEXT_CHARS), config=CONFIG
-        )
+    """What a search matches: every word of the title, the filename and the text, each prefixed with the owner's id.
+
+    PostgreSQL only (NULL elsewhere). `kite_owner_tsvector` is defined by migration 0006.
+    """
+    words = SearchVector(
+        "title", _split("title"), "filename", _split("filename"), Left("text", INDEXED_TEXT_CHARS), config=CONFIG
     )
+    return OnPostgreSQL(Func(F("owner_id"), words, function=OWNER_TSVECTOR, output_field=SearchVectorField()))
 
 
 def rank_vector() -> Func:
@@ -192,14 +220,15 @@ def render_snippet(raw: str | None) -> SafeString:
     return mark_safe("".join(out))  # every piece of text went through html.escape
 
 
-def document_search(queryset: QuerySet, q: str) -> QuerySet:
+def document_search(queryset: QuerySet, q: str, *, owner) -> QuerySet:
     """Documents of `queryset` matching `q`, with `search_rank` and `search_snippet`, best match first.
 
-    The documents come without their text: the snippet is what a list shows of it.
+    `queryset` holds `owner`'s documents only: the match itself is confined to their words as well. The
+    documents come without their text: the snippet is what a list shows of it.
     """
     groups = parse(q)
     if connections[queryset.db].vendor == "postgresql":
-        queryset = _postgresql_search(queryset, groups)
+        queryset = _postgresql_search(queryset, groups, getattr(owner, "pk", owner))
     else:
         queryset = _fallback_search(queryset, q)
     if not groups:
@@ -207,7 +236,25 @@ def document_search(queryset: QuerySet, q: str) -> QuerySet:
     return queryset.defer("text").order_by("-search_rank", "-created", "-pk")
 
 
-def _postgresql_search(queryset: QuerySet, groups) -> QuerySet:
+class Matches(Func):
+    """`vector @@ query` as a condition."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " @@ "
+    output_field = BooleanField()
+
+
+def owner_match(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> Matches:
+    """The condition "matches `groups`" over `owner_id`'s words only (PostgreSQL).
+
+    The query gets the owner's id before each of its words, as the words of their documents have it.
+    """
+    query = SearchQuery(tsquery_source(groups), config=CONFIG, search_type="raw")
+    owned = Func(Value(owner_id), query, function=OWNER_TSQUERY, output_field=SearchQueryField())
+    return Matches(F("search_vector"), owned)
+
+
+def _postgresql_search(queryset: QuerySet, groups, owner_id: int) -> QuerySet:
     query = SearchQuery(tsquery_source(groups), config=CONFIG, search_type="raw")
     needle = _first_word(groups)
     if needle:
@@ -235,29 +282,52 @@ def _postgresql_search(queryset: QuerySet, groups) -> QuerySet:
         rank = SearchRank(F("rank_vector"), SearchQuery(tsquery_source(wanted), config=CONFIG, search_type="raw"))
     else:
         rank = Value(0.0, output_field=FloatField())
-    return queryset.filter(search_vector=query).annotate(
+    return queryset.filter(owner_match(owner_id, groups)).annotate(
         search_rank=rank, search_snippet=ExpressionWrapper(headline, output_field=SnippetField())
     )
 
 
 class SearchPaginator(Paginator):
-    """Pages search results with one query: the page query counts the matches too (COUNT(*) OVER ()).
+    """Pages search results with one query: the page query counts the matches too.
 
-    Ranking already finds every match, so the separate COUNT a paginator runs would only search again.
-    Other querysets are paged as usual.
+    Ranking already visits every match, so the separate COUNT a paginator runs would only search again.
+    The count is a window over all matches sorted as the page is (``COUNT(*) OVER (ORDER BY … ROWS BETWEEN
+    UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)``): PostgreSQL then ranks each match once, below the window,
+    and sorts the matches once for both, holding only the listed columns, never the text the snippets come
+    from. Other querysets are paged as usual.
     """
 
+    def _searching(self) -> bool:
+        return "search_rank" in self.object_list.query.annotations and "count" not in self.__dict__
+
     def page(self, number):
-        searching = "search_rank" in self.object_list.query.annotations
-        if not searching or "count" in self.__dict__ or not str(number).isdigit() or int(number) < 1:
+        if not self._searching() or not str(number).isdigit() or int(number) < 1:
             return super().page(number)
         number = int(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list.annotate(search_total=Window(Count("pk")))[bottom : bottom + self.per_page])
+        query = self.object_list.query
+        order = [_order_expression(item) for item in (query.order_by or self.object_list.model._meta.ordering)]
+        total = Window(Count("pk"), order_by=order, frame=RowRange(start=None, end=None))
+        rows = list(self.object_list.annotate(search_total=total)[bottom : bottom + self.per_page])
         if not rows and number > 1:
             return super().page(number)  # past the end: count, and answer as any paginator does
         self.count = rows[0].search_total if rows else 0
         return self._get_page(rows, number, self)
+
+    def get_page(self, number):
+        """As Paginator.get_page (a valid page, whatever `number` is), without counting first while searching."""
+        if not self._searching():
+            return super().get_page(number)
+        try:
+            return self.page(number if str(number).isdigit() and int(number) >= 1 else 1)
+        except EmptyPage:
+            return super().get_page(number)
+
+
+def _order_expression(item):
+    if not isinstance(item, str):
+        return item
+    return F(item[1:]).desc() if item.startswith("-") else F(item).asc()
 
 
 # --- The SQLite fallback -------------------------------------------------------

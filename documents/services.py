@@ -182,9 +182,13 @@ def upload_url_expiry() -> int:
     return settings.KITE_UPLOAD_URL_EXPIRY
 
 
-def document_search(queryset: QuerySet[Document], q: str) -> QuerySet[Document]:
-    """Documents matching `q` with `search_rank` and an HTML-safe `search_snippet`, best first (documents/search.py)."""
-    return search.document_search(queryset, q)
+def document_search(owner: User, q: str, queryset: QuerySet[Document] | None = None) -> QuerySet[Document]:
+    """`owner`'s documents (of `queryset`) matching `q`, with `search_rank` and an HTML-safe `search_snippet`, best
+    first (documents/search.py)."""
+    if queryset is None:
+        queryset = Document.objects.all()
+    queryset = queryset.owned_by(owner)
+    return search.document_search(queryset, q, owner=owner)
 
 
 @transaction.atomic

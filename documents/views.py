@@ -5,14 +5,16 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connections
+from django.db.models import F, OuterRef, Prefetch
+from django.db.models.functions import JSONObject
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from documents import services, storage
+from documents import search, services, storage
 from documents.models import Document
 from kite.errors import KiteError
 from topics.models import DocumentTopic, Topic
@@ -43,14 +45,48 @@ def _own_document(request, pk) -> Document:
     return document
 
 
+def _with_topic_rows(documents):
+    """On PostgreSQL each listed document brings its assignments along as an array, saving the list a query;
+    elsewhere they are prefetched."""
+    if connections[documents.db].vendor != "postgresql":
+        return documents.prefetch_related(_assignments())
+    rows = DocumentTopic.objects.filter(document=OuterRef("pk")).values(
+        row=JSONObject(topic=F("topic_id"), source=F("source"), confidence=F("confidence"))
+    )
+    return documents.annotate(topic_rows=ArraySubquery(rows))
+
+
+def _attach_topic_chips(documents, topics: list[Topic]) -> None:
+    """`document.chips`: its assignments, each with its topic from `topics` (every topic it can be filed under)."""
+    by_id = {topic.pk: topic for topic in topics}
+    for document in documents:
+        if not hasattr(document, "topic_rows"):
+            document.chips = list(document.assignments.all())
+            continue
+        document.chips = sorted(
+            (
+                DocumentTopic(
+                    document=document, topic=by_id[row["topic"]], source=row["source"], confidence=row["confidence"]
+                )
+                for row in document.topic_rows
+                if row["topic"] in by_id
+            ),
+            key=lambda assignment: assignment.topic.name,
+        )
+
+
 @login_required
 def document_list(request):
-    """UI-01: search, topic and state filters, sorting and pagination of the person's stored documents."""
-    documents = Document.objects.owned_by(request.user).stored().prefetch_related(_assignments())
+    """UI-01: search, topic and state filters, sorting and pagination of the person's stored documents.
+
+    Five queries whatever the page holds: session, person with quota, topic choices, count, and the page with
+    each document's topics (a search's page query counts its matches too).
+    """
+    documents = _with_topic_rows(Document.objects.owned_by(request.user).stored())
     q = request.GET.get("q", "").strip()
     ranked = False
     if q:
-        documents = services.document_search(documents, q)
+        documents = services.document_search(request.user, q, documents)
         ranked = "search_rank" in documents.query.annotations
     topics = list(Topic.objects.visible_to(request.user))
     topic = request.GET.get("topic", "")
@@ -69,7 +105,8 @@ def document_list(request):
     sort = request.GET.get("sort", "")
     if sort not in orderings:
         sort = ""
-    page = Paginator(documents.order_by(*orderings[sort]), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = search.SearchPaginator(documents.order_by(*orderings[sort]), PAGE_SIZE).get_page(request.GET.get("page"))
+    _attach_topic_chips(page.object_list, topics)
     context = {
         "page": page,
         "q": q,

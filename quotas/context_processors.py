@@ -7,4 +7,7 @@ def quota(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"quota": Quota.objects.filter(user=user).first()}
+    try:
+        return {"quota": user.quota}  # loaded with the user (accounts.backends)
+    except Quota.DoesNotExist:
+        return {}

@@ -42,7 +42,7 @@ def titles(client, q: str, **params) -> list[str]:
 
 
 def found(owner, q: str) -> list[Document]:
-    return list(services.document_search(Document.objects.owned_by(owner), q))
+    return list(services.document_search(owner, q))
 
 
 @pytest.fixture
@@ -161,6 +161,40 @@ def test_search_covers_only_the_requesting_users_documents(alice_api, alice, bob
     assert body["count"] == 1 and [d["title"] for d in body["results"]] == ["Mine"]
 
 
+def test_the_index_keeps_each_persons_words_apart(alice, bob):
+    """SEC-04 in the index itself: every indexed word carries its owner's id, and so does every query, so a
+    search reaches only its owner's words even with no owner filter at all; phrases still need word order."""
+    mine = make_document(alice, "Harbour log", "the annual report of the zeppelin club")
+    make_document(bob, "Harbour notes", "annual report zeppelin")
+    vector = Document.objects.filter(pk=mine.pk).values_list("search_vector", flat=True).get()
+    assert f"'{alice.pk}:zeppelin'" in vector and f"'{alice.pk}:annual':" in vector  # positions kept
+    assert all(lexeme.startswith(f"'{alice.pk}:") for lexeme in vector.split())
+    every_document = Document.objects.all()
+    for owner in (alice, bob):
+        for q in ("zeppelin", "harb", '"annual report"', "zeppelin -nothing"):
+            condition = search.owner_match(owner.pk, search.parse(q))
+            assert {d.owner_id for d in every_document.filter(condition)} == {owner.pk}, q
+    assert not every_document.filter(search.owner_match(alice.pk, search.parse('"report annual"'))).exists()
+    assert not every_document.filter(search.owner_match(alice.pk + bob.pk + 1, search.parse("zeppelin"))).exists()
+
+
+def test_list_page_search_pages_and_counts_exactly(client, alice):
+    """UI-01: the list page pages search results with their exact count; a page past the end shows the last."""
+    for i in range(27):
+        make_document(alice, f"Zeppelin {i:02d}", "flight log")
+    client.force_login(alice)
+    first = client.get("/documents/", {"q": "zeppelin"})
+    assert first.context["page"].paginator.count == 27 and len(first.context["page"].object_list) == 25
+    assert "27 documents found" in first.content.decode()
+    for page in ("2", "99"):
+        last = client.get("/documents/", {"q": "zeppelin", "page": page}).context["page"]
+        assert last.number == 2 and len(last.object_list) == 2 and last.paginator.count == 27
+    odd = client.get("/documents/", {"q": "zeppelin", "page": "x"}).context["page"]
+    assert odd.number == 1 and odd.paginator.count == 27
+    none = client.get("/documents/", {"q": "nothing-matches"}).context["page"]
+    assert none.paginator.count == 0 and list(none.object_list) == []
+
+
 @pytest.mark.parametrize(
     "q",
     ["***", '"', "'", "\\", "a:*", "!(x | y) & z", "--", "-", "or", "o'neil", '"unclosed phrase', "x" * 5000, "🙂"],
@@ -258,8 +292,8 @@ SQLITE_SCRIPT = textwrap.dedent(
                                 size_bytes=1, key=f"u/{owner.uuid}/{pk}", state="classified", text=text)
     out = {}
     for q in sys.argv[1:]:
-        out[q] = [[d.title, d.search_snippet] for d in document_search(Document.objects.owned_by(owner), q)]
-    page = SearchPaginator(document_search(Document.objects.owned_by(owner), "a"), 1).page(2)
+        out[q] = [[d.title, d.search_snippet] for d in document_search(owner, q)]
+    page = SearchPaginator(document_search(owner, "a"), 1).page(2)
     out["paged"] = [page.paginator.count, [d.title for d in page]]
     print(json.dumps(out))
     """
