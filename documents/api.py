@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -27,6 +27,10 @@ from topics.models import DocumentTopic
 
 ORDERINGS = {"created", "-created", "title", "-title", "size_bytes", "-size_bytes"}
 ERROR = OpenApiResponse(description='`{"detail", "code"}`')
+
+
+def _assignments() -> Prefetch:
+    return Prefetch("assignments", queryset=DocumentTopic.objects.select_related("topic").order_by("topic__name"))
 
 
 class DocumentPagination(Pagination):
@@ -66,10 +70,7 @@ class DocumentViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        assignments = DocumentTopic.objects.select_related("topic").order_by("topic__name")
-        queryset = Document.objects.owned_by(self.request.user).prefetch_related(
-            Prefetch("assignments", queryset=assignments)
-        )
+        queryset = Document.objects.owned_by(self.request.user).prefetch_related(_assignments())
         if self.action != "list":
             return queryset
         return self._list_queryset(queryset.defer("text"))
@@ -130,8 +131,11 @@ class DocumentViewSet(
     @extend_schema(request=None, responses={200: DocumentSerializer, 404: ERROR, 409: ERROR, 413: ERROR, 503: ERROR})
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        document = services.document_confirm(user=request.user, document_id=self.get_object().pk)
-        return Response(DocumentSerializer(self.get_queryset().get(pk=document.pk)).data)
+        # The service finds the person's document itself (404 for anyone else's), in one locked read.
+        document = services.document_confirm(user=request.user, document_id=pk)
+        if document.has_topics:
+            prefetch_related_objects([document], _assignments())
+        return Response(DocumentSerializer(document).data)
 
     @extend_schema(request=None, responses={302: OpenApiResponse(description="Redirect to a presigned GET")})
     @action(detail=True, methods=["get"])

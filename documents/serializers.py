@@ -44,6 +44,8 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(DocumentTopicSerializer(many=True))
     def get_topics(self, document: Document) -> list[dict]:
+        if getattr(document, "has_topics", True) is False:
+            return []  # known without asking the database (documents.services.document_confirm)
         # Uses the prefetched assignments when the view prefetched them.
         return DocumentTopicSerializer(document.assignments.all(), many=True).data
 

@@ -91,3 +91,31 @@ def test_duplicate_of_own_document_gets_409_with_its_id(alice_api, bob_api, uniq
     assert again.status_code == 409
     assert again.json()["code"] == "duplicate" and again.json()["document_id"] == document["id"]
     assert request_upload(bob_api, data).status_code == 201
+
+
+def test_confirm_answers_with_topics_chosen_during_the_upload(alice, alice_api, unique_bytes):
+    """API.md confirm: the answer is the whole document, including topics set by hand before the confirm."""
+    from topics.models import Topic
+
+    topic = Topic.objects.create(owner=alice, name="Letters")
+    data = unique_bytes(64)
+    answer = request_upload(alice_api, data)
+    document_id = answer.json()["document"]["id"]
+    assert alice_api.patch(f"/api/documents/{document_id}/", {"topic_ids": [topic.pk]}, format="json").status_code == 200
+    post_to_storage(answer.json()["upload"], data)
+    confirmed = alice_api.post(f"/api/documents/{document_id}/confirm/").json()
+    assert [(t["id"], t["source"]) for t in confirmed["topics"]] == [(topic.pk, "manual")]
+    plain = upload_document(alice_api, unique_bytes(64))
+    assert plain["topics"] == []
+
+
+def test_confirm_reads_and_locks_the_document_once(alice, alice_api, unique_bytes, django_assert_num_queries):
+    """D-05: a confirm costs the token, then one transaction (savepoint here, inside the test's own) with one
+    locked read, the charge and the state change; storage is asked before any row is locked."""
+    alice_api.get("/api/quota/")  # the token's last use is recorded once a minute at most
+    data = unique_bytes(99)
+    answer = request_upload(alice_api, data)
+    post_to_storage(answer.json()["upload"], data)
+    with django_assert_num_queries(6):
+        confirm = alice_api.post(f"/api/documents/{answer.json()['document']['id']}/confirm/")
+    assert confirm.status_code == 200 and confirm.json()["state"] == "queued"
