@@ -6,17 +6,14 @@ import documents.search
 
 SEPARATORS = "._-+~,;:()[]{}#@&=!'"
 
-# Each lexeme becomes "<owner>:<lexeme>", keeping its positions (phrases need them) and weights; quotes and
-# backslashes are doubled, as the tsvector input syntax wants them.
+# Each lexeme becomes "<owner>:<lexeme>" and keeps its positions (phrases need them); quotes and backslashes
+# are doubled, as the tsvector input syntax wants them. Weights are not kept: the matching vector has none.
 OWNER_TSVECTOR = r"""
 CREATE OR REPLACE FUNCTION kite_owner_tsvector(owner bigint, words tsvector) RETURNS tsvector
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   SELECT coalesce(string_agg(
     '''' || replace(replace(owner::text || ':' || w.lexeme, '\', '\\'), '''', '''''') || '''' ||
-    CASE WHEN coalesce(cardinality(w.positions), 0) = 0 THEN '' ELSE ':' || (
-      SELECT string_agg(p::text || CASE WHEN x = 'D' THEN '' ELSE x END, ',')
-      FROM unnest(w.positions, w.weights) AS u(p, x)
-    ) END,
+    coalesce(':' || array_to_string(w.positions, ','), ''),
     ' '), '')::tsvector
   FROM unnest(words) AS w
 $$

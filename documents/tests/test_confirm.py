@@ -101,7 +101,8 @@ def test_confirm_answers_with_topics_chosen_during_the_upload(alice, alice_api, 
     data = unique_bytes(64)
     answer = request_upload(alice_api, data)
     document_id = answer.json()["document"]["id"]
-    assert alice_api.patch(f"/api/documents/{document_id}/", {"topic_ids": [topic.pk]}, format="json").status_code == 200
+    chosen = alice_api.patch(f"/api/documents/{document_id}/", {"topic_ids": [topic.pk]}, format="json")
+    assert chosen.status_code == 200
     post_to_storage(answer.json()["upload"], data)
     confirmed = alice_api.post(f"/api/documents/{document_id}/confirm/").json()
     assert [(t["id"], t["source"]) for t in confirmed["topics"]] == [(topic.pk, "manual")]

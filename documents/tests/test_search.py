@@ -178,6 +178,21 @@ def test_the_index_keeps_each_persons_words_apart(alice, bob):
     assert not every_document.filter(search.owner_match(alice.pk + bob.pk + 1, search.parse("zeppelin"))).exists()
 
 
+def test_owner_prefixing_keeps_positions_and_odd_words(db):
+    """Migration 0006's SQL functions: quotes and backslashes in words survive, positions are kept (phrases),
+    words without positions stay, and every operator of a query keeps its place."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT kite_owner_tsvector(7, %s::tsvector)::text, kite_owner_tsquery(7, %s::tsquery)::text",
+            ["'a''b':1 'c\\\\d':2,3 'bare'", "'a''b' <-> 'c\\\\d' & !'x':* | 'y'"],
+        )
+        vector, query = cursor.fetchone()
+    assert vector == "'7:a''b':1 '7:bare' '7:c\\\\d':2,3"  # a tsvector keeps its words sorted
+    assert query == "'7:a''b' <-> '7:c\\\\d' & !'7:x':* | '7:y'"
+
+
 def test_list_page_search_pages_and_counts_exactly(client, alice):
     """UI-01: the list page pages search results with their exact count; a page past the end shows the last."""
     for i in range(27):
