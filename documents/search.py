@@ -375,7 +375,7 @@ def fallback_snippet(text: str | None, q: str) -> str:
     if patterns:
         combined = re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE)
         window = combined.sub(lambda m: START + m.group(0) + STOP, window)
-    return ("…" if begin else "") + window
+    return "…" + window.lstrip() if begin else window
 
 
 def _install_fallback_functions(dbapi_connection) -> None:

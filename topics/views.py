@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from kite.errors import KiteError
 from topics import services
@@ -51,9 +51,13 @@ def topic_edit(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def topic_delete(request, pk):
+    """D-17: GET asks for confirmation (and says how many documents are filed under the topic), POST deletes."""
     topic = _own_topic(request, pk)
+    if request.method != "POST":
+        filed = topic.assignments.filter(document__owner=request.user).count()
+        return render(request, "topics/delete.html", {"topic": topic, "filed": filed})
     services.topic_delete(user=request.user, topic=topic)
     messages.success(request, f"Topic “{topic.name}” deleted.")
     return redirect("topics:list")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import textwrap
 
 import docx
 
@@ -13,9 +14,10 @@ def make_pdf(text: str) -> bytes:
 
 
 def _page_stream(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    lines = [escaped[i : i + 80] for i in range(0, len(escaped), 80)] or [""]
-    return "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line}) '" for line in lines) + " ET"
+    """Lines of at most 80 characters, broken between words as a word processor would."""
+    lines = textwrap.wrap(text, width=80, break_on_hyphens=False) or [""]
+    escaped = (line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") for line in lines)
+    return "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line}) '" for line in escaped) + " ET"
 
 
 def make_pdf_pages(pages: list[str]) -> bytes:

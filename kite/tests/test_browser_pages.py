@@ -54,6 +54,7 @@ def test_every_page_fits_a_phone_has_labelled_controls_and_no_console_errors(pag
     check_page(page, f"/documents/{document['id']}/delete/", "Delete “invoice”?")
     check_page(page, "/topics/", "Topics")
     check_page(page, f"/topics/{topic.pk}/", "Edit topic")
+    check_page(page, f"/topics/{topic.pk}/delete/", f"Delete the topic “{topic.name}”?")
     check_page(page, "/accounts/settings/", "Settings")
     check_page(page, "/accounts/password_change/", "Change your password")
     check_page(page, "/accounts/delete/", "Delete your account")

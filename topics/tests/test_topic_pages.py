@@ -1,0 +1,58 @@
+"""Topic pages: deleting a topic asks first and says what it touches (D-17)."""
+
+import uuid
+
+from documents.models import Document
+from topics.models import DocumentTopic, Topic
+
+
+def filed_document(owner, topic: Topic) -> Document:
+    pk = uuid.uuid4()
+    document = Document.objects.create(
+        id=pk,
+        owner=owner,
+        title="Letter",
+        filename="letter.txt",
+        content_type="text/plain",
+        size_bytes=5,
+        key=f"u/{owner.uuid}/{pk}",
+        state=Document.State.CLASSIFIED,
+    )
+    DocumentTopic.objects.create(document=document, topic=topic, source=DocumentTopic.Source.MANUAL)
+    return document
+
+
+def test_deleting_a_topic_asks_first_and_keeps_the_documents(client, alice):
+    """D-17: the edit page links to a confirmation that counts the documents filed under the topic; only the
+    POST deletes, and the documents stay."""
+    topic = Topic.objects.create(owner=alice, name="Letters")
+    documents = [filed_document(alice, topic) for _ in range(2)]
+    client.force_login(alice)
+    assert f'href="/topics/{topic.pk}/delete/"' in client.get(f"/topics/{topic.pk}/").content.decode()
+    asking = client.get(f"/topics/{topic.pk}/delete/")
+    assert asking.status_code == 200
+    assert "Delete the topic “Letters”?" in asking.content.decode()
+    assert "2 documents</strong> are filed under it" in asking.content.decode()
+    assert Topic.objects.filter(pk=topic.pk).exists()
+    answer = client.post(f"/topics/{topic.pk}/delete/")
+    assert answer.status_code == 302 and answer["Location"] == "/topics/"
+    assert not Topic.objects.filter(pk=topic.pk).exists()
+    assert Document.objects.filter(pk__in=[d.pk for d in documents]).count() == 2
+    assert not DocumentTopic.objects.filter(document__in=documents).exists()
+
+
+def test_a_topic_with_no_documents_says_so(client, alice):
+    topic = Topic.objects.create(owner=alice, name="Empty")
+    client.force_login(alice)
+    assert "No document is filed under it." in client.get(f"/topics/{topic.pk}/delete/").content.decode()
+
+
+def test_nobody_else_reaches_the_confirmation(client, alice, bob):
+    """SEC-04: another person's topic and a system topic answer 404, and nothing is deleted."""
+    own = Topic.objects.create(owner=alice, name="Private")
+    system = Topic.objects.create(owner=None, name="Invoices shared")
+    client.force_login(bob)
+    for topic in (own, system):
+        assert client.get(f"/topics/{topic.pk}/delete/").status_code == 404
+        assert client.post(f"/topics/{topic.pk}/delete/").status_code == 404
+    assert Topic.objects.filter(pk__in=[own.pk, system.pk]).count() == 2
