@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from accounts import services
 from accounts.models import ProviderSettings
-from documents.classification import resolve_provider
+from documents.classification import UNREAD, resolve_provider
 from kite.fields import StrictCharField
 
 
@@ -39,9 +39,10 @@ class ProviderInputSerializer(serializers.Serializer):
     )
 
 
-def provider_view(user) -> dict:
-    own = ProviderSettings.objects.filter(user=user).first()
-    effective = resolve_provider(user)
+def provider_view(user, own: ProviderSettings | None | object = UNREAD) -> dict:
+    if own is UNREAD:
+        own = ProviderSettings.objects.filter(user=user).first()
+    effective = resolve_provider(user, own)
     return {
         "kind": own.kind if own else None,
         "base_url": own.base_url if own else "",

@@ -92,7 +92,7 @@ def settings_page(request):
         token_form = TokenForm()
     context = {
         "provider_form": provider_form,
-        "provider": provider_view(request.user),
+        "provider": provider_view(request.user, own),
         "token_form": token_form,
         "new_key": new_key,
         "tokens": ApiToken.objects.filter(user=request.user),

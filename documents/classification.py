@@ -32,8 +32,16 @@ class ResolvedProvider:
     source: str  # "user" | "default" | "builtin"
 
 
-def resolve_provider(user: User) -> ResolvedProvider:
-    own = ProviderSettings.objects.filter(user=user).first()
+UNREAD = object()
+
+
+def resolve_provider(user: User, own: ProviderSettings | None | object = UNREAD) -> ResolvedProvider:
+    """The provider that files `user`'s documents: their own, else the server default, else the built-in one.
+
+    `own` is the person's ProviderSettings (or None) when the caller has already read it.
+    """
+    if own is UNREAD:
+        own = ProviderSettings.objects.filter(user=user).first()
     if own is not None:
         api_key = crypto.decrypt(own.api_key_encrypted) if own.api_key_encrypted else ""
         return ResolvedProvider(providers.ProviderConfig(own.kind, own.base_url, own.model, api_key), "user")

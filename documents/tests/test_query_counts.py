@@ -119,3 +119,31 @@ def test_list_page_queries_do_not_grow_with_documents_or_topics(alice, client, u
     rows = client.get(url).context["page"].object_list
     names = sorted(topic.name for topic in topics)
     assert len(rows) == 25 and all([chip.topic.name for chip in row.chips] == names for row in rows)
+
+
+def grow(owner, size: int) -> None:
+    """`size` topics of the owner's, each with a document filed under it, and `size` API tokens."""
+    from accounts import services as account_services
+
+    seed(owner, documents=size, topics=size)
+    for i in range(size):
+        account_services.token_create(user=owner, name=f"script {i} {uuid.uuid4().hex[:4]}")
+
+
+@pytest.mark.parametrize("url", ["/api/topics/", "/api/auth/tokens/"])
+def test_other_api_lists_cost_the_same_few_queries(alice, token_client, url):
+    """The topic and token lists: the same queries, at most 5, for 2 entries and for 20."""
+    grow(alice, 2)
+    few = page_queries(token_client, url)
+    grow(alice, 18)
+    assert page_queries(token_client, url) == few <= 5
+
+
+@pytest.mark.parametrize("url", ["/topics/", "/accounts/settings/"])
+def test_other_pages_with_lists_cost_the_same_few_queries(alice, client, url):
+    """UI-04 and the settings page (topics with their counts, API tokens): the same queries for 2 and 20."""
+    client.force_login(alice)
+    grow(alice, 2)
+    few = page_queries(client, url)
+    grow(alice, 18)
+    assert page_queries(client, url) == few <= 5
