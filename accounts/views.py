@@ -142,6 +142,7 @@ def _provider_check(user) -> tuple[bool, str]:
             text=SAMPLE_TEXT,
             topics=topics or SAMPLE_TOPICS,
             timeout=min(settings.KITE_PROVIDER_TIMEOUT, TEST_TIMEOUT_SECONDS),
+            public_only=resolved.source == "user" and not settings.KITE_PROVIDER_ALLOW_PRIVATE_URLS,
         )
     except (providers.ProviderError, ValueError) as exc:
         message = str(exc)

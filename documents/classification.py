@@ -82,7 +82,12 @@ def _classify(user: User, text: str, topics: list[Topic]) -> tuple[list[tuple[To
             raise providers.PermanentProviderError(str(exc)) from None
     choices = [providers.TopicChoice(t.name, t.description) for t in topics]
     answer = providers.classify(
-        resolved.config, text=text, topics=choices, max_topics=MAX_TOPICS, timeout=settings.KITE_PROVIDER_TIMEOUT
+        resolved.config,
+        text=text,
+        topics=choices,
+        max_topics=MAX_TOPICS,
+        timeout=settings.KITE_PROVIDER_TIMEOUT,
+        public_only=resolved.source == "user" and not settings.KITE_PROVIDER_ALLOW_PRIVATE_URLS,
     )
     # A user topic and a system topic may share a name; the person's own wins.
     by_name: dict[str, Topic] = {}

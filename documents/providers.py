@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import anthropic
+import httpx2
 import openai
+
+from documents.urlguard import PublicOnlyTransport
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Named explicitly rather than left to the client, which would otherwise fall back to ANTHROPIC_BASE_URL from the
@@ -69,8 +72,13 @@ def classify(
     topics: list[TopicChoice],
     max_topics: int = 3,
     timeout: float = 30.0,
+    public_only: bool = False,
 ) -> list[tuple[str, float]]:
-    """Return up to `max_topics` (topic name, confidence) pairs, best first, naming only topics from `topics`."""
+    """Return up to `max_topics` (topic name, confidence) pairs, best first, naming only topics from `topics`.
+
+    With `public_only`, the request goes only to a public address found when connecting
+    (urlguard.PublicOnlyTransport): for base URLs that people type in themselves.
+    """
     ask = _ASKERS.get(config.kind)
     if ask is None:
         raise ValueError(f"{config.kind!r} is not an LLM provider kind.")
@@ -78,8 +86,9 @@ def classify(
     if not allowed or max_topics < 1:
         return []
     prompt = _Prompt.build(text=text, topics=allowed, max_topics=max_topics)
+    http_client = httpx2.Client(transport=PublicOnlyTransport(), timeout=timeout) if public_only else None
     try:
-        answer = ask(config, prompt, timeout)
+        answer = ask(config, prompt, timeout, http_client)
     except (openai.OpenAIError, anthropic.AnthropicError) as error:
         raise _provider_error(error, config.api_key) from error
     except ValueError as error:
@@ -142,9 +151,10 @@ def _answer_schema(names: list[str]) -> dict[str, Any]:
     }
 
 
-def _ask_openai(config: ProviderConfig, prompt: _Prompt, timeout: float) -> object:
+def _ask_openai(config: ProviderConfig, prompt: _Prompt, timeout: float, http_client) -> object:
     base_url = config.base_url.rstrip("/") or OPENAI_DEFAULT_BASE_URL
     with openai.OpenAI(
+        http_client=http_client,
         base_url=base_url,
         api_key=config.api_key or NO_API_KEY,
         # The client would fill these from the server's OPENAI_ORG_ID / OPENAI_PROJECT_ID; they are not the user's.
@@ -178,10 +188,14 @@ def _openai_answer(completion: Any) -> object:
         raise PermanentProviderError(UNREADABLE_ANSWER) from None
 
 
-def _ask_anthropic(config: ProviderConfig, prompt: _Prompt, timeout: float) -> object:
+def _ask_anthropic(config: ProviderConfig, prompt: _Prompt, timeout: float, http_client) -> object:
     base_url = config.base_url.rstrip("/") or ANTHROPIC_DEFAULT_BASE_URL
     with anthropic.Anthropic(
-        base_url=base_url, api_key=config.api_key or NO_API_KEY, timeout=timeout, max_retries=0
+        http_client=http_client,
+        base_url=base_url,
+        api_key=config.api_key or NO_API_KEY,
+        timeout=timeout,
+        max_retries=0,
     ) as client:
         message = client.messages.create(
             model=config.model,
@@ -207,7 +221,7 @@ def _anthropic_answer(message: Any) -> object:
     raise PermanentProviderError(UNREADABLE_ANSWER)
 
 
-_ASKERS: dict[str, Callable[[ProviderConfig, _Prompt, float], object]] = {
+_ASKERS: dict[str, Callable[[ProviderConfig, _Prompt, float, httpx2.Client | None], object]] = {
     "openai": _ask_openai,
     "anthropic": _ask_anthropic,
 }

@@ -10,6 +10,8 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx2
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -42,14 +44,39 @@ def check_base_url(url: str, *, allow_private: bool) -> str:
     return urlunsplit((scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
-def _require_public(host: str, port: int) -> None:
-    # Every address counts, not just the first: the HTTP client may try any of them.
-    for address in _resolve(host, port):
+def _require_public(host: str, port: int) -> list[IPAddress]:
+    """`host`'s addresses, or ValueError if any of them is not public."""
+    addresses = _resolve(host, port)
+    # Every address counts, not just the first: a client may try any of them.
+    for address in addresses:
         if not _is_public(address):
             raise ValueError(
                 f"The base URL's host {host} is at {address}, which is not a public internet address "
                 "(private, loopback, link-local or reserved); Kite does not send requests there."
             )
+    return addresses
+
+
+class PublicOnlyTransport(httpx2.HTTPTransport):
+    """An HTTP transport that connects only to an address it has just found public (DOC-08).
+
+    check_base_url() vets a provider's host when it is saved and before each call, but a client looks the
+    name up again when it connects, and a name can answer differently from one lookup to the next (DNS
+    rebinding). This transport looks the name up itself, refuses the request unless every address is
+    public, and connects to the first of them. The Host header and the TLS server name stay the name's, so
+    the certificate is checked against the name as usual.
+    """
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        host = request.url.host
+        try:
+            address = _require_public(host, request.url.port or DEFAULT_PORTS[request.url.scheme])[0]
+        except ValueError as error:
+            raise httpx2.ConnectError(str(error), request=request) from None
+        if request.url.scheme == "https":
+            request.extensions = {**request.extensions, "sni_hostname": host}
+        request.url = request.url.copy_with(host=str(address))
+        return super().handle_request(request)
 
 
 def _resolve(host: str, port: int) -> list[IPAddress]:

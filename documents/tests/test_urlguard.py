@@ -1,6 +1,10 @@
+import socket
+
 import pytest
 
+from documents import providers, urlguard
 from documents.urlguard import check_base_url
+from kite.testing.fake_llm import FakeAnthropic, FakeOpenAI
 
 NON_PUBLIC_URLS = [
     "http://127.0.0.1:11434/v1",
@@ -99,3 +103,51 @@ def test_a_host_with_any_private_address_is_rejected(monkeypatch):
 
     with pytest.raises(ValueError, match="10.0.0.5"):
         check_base_url("https://llm.example.com/v1", allow_private=False)
+
+
+# --- The connection goes where the check looked (DNS rebinding) -------------------------------------------
+
+REBOUND = "rebind.example"
+
+
+@pytest.fixture
+def rebinding_dns(monkeypatch) -> list[str]:
+    """A name that answers with the fake provider's loopback address at its first lookup and with an address
+    where nothing listens at every later one, as a rebinding attacker's DNS server would (in reverse)."""
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != REBOUND:
+            return real(host, port, *args, **kwargs)
+        lookups.append(host)
+        return real("127.0.0.1" if len(lookups) == 1 else "127.0.0.2", port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return lookups
+
+
+@pytest.mark.parametrize("server_class", [FakeOpenAI, FakeAnthropic])
+def test_the_request_goes_to_the_address_that_was_checked(monkeypatch, rebinding_dns, server_class):
+    """DOC-08: the provider client connects to the very address the guard resolved and checked, with the
+    name kept in the Host header; it never looks the name up a second time."""
+    monkeypatch.setattr(urlguard, "_is_public", lambda address: True)  # loopback stands in for a public host
+    with server_class() as server:
+        server.script_topics([("Taxes", 0.9)])
+        port = server.origin.rsplit(":", 1)[1]
+        base_url = server.base_url.replace("127.0.0.1", REBOUND)
+        config = providers.ProviderConfig(server.kind, base_url, "model-x", "sk-test")
+        topics = [providers.TopicChoice("Taxes")]
+        assert providers.classify(config, text="tax return", topics=topics, public_only=True) == [("Taxes", 0.9)]
+        assert rebinding_dns == [REBOUND]
+        headers = {name.lower(): value for name, value in server.requests[0].headers.items()}
+        assert headers["host"] == f"{REBOUND}:{port}"
+
+
+def test_a_name_that_turns_private_gets_no_request(rebinding_dns):
+    """DOC-08: when the name resolves to a non-public address at connect time, nothing is sent there."""
+    with FakeOpenAI() as server:
+        config = providers.ProviderConfig("openai", server.base_url.replace("127.0.0.1", REBOUND), "m", "sk-test")
+        with pytest.raises(providers.TransientProviderError):
+            providers.classify(config, text="tax", topics=[providers.TopicChoice("Taxes")], public_only=True)
+        assert server.requests == []
