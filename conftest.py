@@ -52,6 +52,25 @@ def staff(db):
     return make_user("root", is_staff=True, is_superuser=True)
 
 
+def stored_document(owner, title: str, text: str = "", filename: str | None = None, **fields):
+    """A stored document row whose text the worker has already extracted (no object in storage)."""
+    from documents.models import Document
+    from documents.services import document_key
+
+    document_id = uuid.uuid4()
+    return Document.objects.create(
+        id=document_id,
+        owner=owner,
+        title=title,
+        filename=filename or f"{title}.txt",
+        content_type="text/plain",
+        size_bytes=len(text),
+        key=document_key(owner, document_id),
+        text=text,
+        **{"state": Document.State.CLASSIFIED, **fields},
+    )
+
+
 def api_client_for(user) -> APIClient:
     _, key = account_services.token_create(user=user, name="tests")
     client = APIClient()

@@ -8,31 +8,15 @@ import re
 import subprocess
 import sys
 import textwrap
-import uuid
 from pathlib import Path
 
 import pytest
 
+from conftest import stored_document
 from documents import search, services
 from documents.models import Document
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-
-
-def make_document(owner, title: str, text: str = "", filename: str | None = None, **fields) -> Document:
-    """A stored document whose text the worker has already extracted."""
-    document_id = uuid.uuid4()
-    return Document.objects.create(
-        id=document_id,
-        owner=owner,
-        title=title,
-        filename=filename or f"{title}.txt",
-        content_type="text/plain",
-        size_bytes=len(text),
-        key=f"u/{owner.uuid}/{document_id}",
-        text=text,
-        **{"state": Document.State.CLASSIFIED, **fields},
-    )
 
 
 def titles(client, q: str, **params) -> list[str]:
@@ -47,11 +31,11 @@ def found(owner, q: str) -> list[Document]:
 
 @pytest.fixture
 def library(alice):
-    make_document(alice, "Tax return 2023", "Income and taxes for the year. Filed with the tax office.")
-    make_document(alice, "Holiday", "Photos from the beach, and the annual report of the harbour club.")
-    make_document(alice, "Scan 0042", "Receipt: two coffees.", filename="kaffee-quittung.pdf")
-    make_document(alice, "Draft letter", "An annual report, first draft, written for the harbour master.")
-    make_document(alice, "Müller GmbH", "Rechnung für Herrn MÜLLER über Straßenarbeiten.")
+    stored_document(alice, "Tax return 2023", "Income and taxes for the year. Filed with the tax office.")
+    stored_document(alice, "Holiday", "Photos from the beach, and the annual report of the harbour club.")
+    stored_document(alice, "Scan 0042", "Receipt: two coffees.", filename="kaffee-quittung.pdf")
+    stored_document(alice, "Draft letter", "An annual report, first draft, written for the harbour master.")
+    stored_document(alice, "Müller GmbH", "Rechnung für Herrn MÜLLER über Straßenarbeiten.")
 
 
 def test_finds_words_in_title_filename_and_text(alice_api, library):
@@ -83,8 +67,8 @@ def test_phrases_exclusions_and_or(alice_api, library):
 
 def test_hyphenated_and_dotted_words(alice):
     """UI-01: words PostgreSQL reads as several (e-mail, dates, addresses) match as typed, and as their parts."""
-    make_document(alice, "Mail", "Send the e-mail to info@example.com before 2024-03-01.")
-    make_document(alice, "Other", "mail e info 2024")
+    stored_document(alice, "Mail", "Send the e-mail to info@example.com before 2024-03-01.")
+    stored_document(alice, "Other", "mail e info 2024")
     for q in ("e-mail", "info@example.com", "2024-03", '"the e-mail"'):
         assert [d.title for d in found(alice, q)] == ["Mail"], q
     assert {d.title for d in found(alice, "mail")} == {"Mail", "Other"}
@@ -92,8 +76,8 @@ def test_hyphenated_and_dotted_words(alice):
 
 def test_title_matches_rank_above_text_matches(alice):
     """UI-01: results come best first, a match in the title above one in the text."""
-    make_document(alice, "Notes", "the insurance policy renewal")
-    make_document(alice, "Insurance policy", "renewal letter")
+    stored_document(alice, "Notes", "the insurance policy renewal")
+    stored_document(alice, "Insurance policy", "renewal letter")
     results = found(alice, "insurance")
     assert [d.title for d in results] == ["Insurance policy", "Notes"]
     assert results[0].search_rank > results[1].search_rank > 0
@@ -101,8 +85,8 @@ def test_title_matches_rank_above_text_matches(alice):
 
 def test_api_orders_by_relevance_unless_asked_otherwise(alice_api, alice):
     """API.md: with `q` and no `ordering`, best match first; an explicit `ordering` still applies."""
-    make_document(alice, "b notes", "about insurance")
-    make_document(alice, "a insurance", "renewal")
+    stored_document(alice, "b notes", "about insurance")
+    stored_document(alice, "a insurance", "renewal")
     assert titles(alice_api, "insurance") == ["a insurance", "b notes"]
     assert titles(alice_api, "insurance", ordering="-title") == ["b notes", "a insurance"]
     assert alice_api.get("/api/documents/", {"q": "insurance", "ordering": "rank"}).status_code == 400
@@ -121,7 +105,7 @@ def test_results_carry_a_highlighted_snippet_and_lists_never_carry_text(alice_ap
 def test_snippet_is_short_and_centred_on_the_match_in_a_long_text(alice):
     """UI-01: the snippet shows where a long text matches, not its opening, and stays short."""
     filler = "lorem ipsum dolor sit amet " * 4000
-    make_document(alice, "Long", filler + "the zeppelin landed safely " + filler)
+    stored_document(alice, "Long", filler + "the zeppelin landed safely " + filler)
     (document,) = found(alice, "zeppelin")
     assert "<mark>zeppelin</mark>" in document.search_snippet
     assert len(document.search_snippet) <= search.SNIPPET_MAX_CHARS + 100
@@ -133,7 +117,7 @@ def test_snippet_escapes_the_document_text(alice):
         'Invoice <script>alert("x")</script> total < 5 & > 3 <img src=x onerror=alert(1)> '
         "<b onclick='steal()'>bold</b> \x02fake mark\x03 end"
     )
-    make_document(alice, "Invoice", hostile)
+    stored_document(alice, "Invoice", hostile)
     for q in ("invoice", "alert", "fake", "script", "img"):
         for document in found(alice, q):
             snippet = str(document.search_snippet)
@@ -155,8 +139,8 @@ def test_render_snippet_allows_only_balanced_marks():
 
 def test_search_covers_only_the_requesting_users_documents(alice_api, alice, bob):
     """SEC-04: a search never returns, counts or hints at another user's documents."""
-    make_document(alice, "Mine", "zeppelin")
-    make_document(bob, "Bobs", "zeppelin")
+    stored_document(alice, "Mine", "zeppelin")
+    stored_document(bob, "Bobs", "zeppelin")
     body = alice_api.get("/api/documents/", {"q": "zeppelin"}).json()
     assert body["count"] == 1 and [d["title"] for d in body["results"]] == ["Mine"]
 
@@ -164,8 +148,8 @@ def test_search_covers_only_the_requesting_users_documents(alice_api, alice, bob
 def test_the_index_keeps_each_persons_words_apart(alice, bob):
     """SEC-04 in the index itself: every indexed word carries its owner's id, and so does every query, so a
     search reaches only its owner's words even with no owner filter at all; phrases still need word order."""
-    mine = make_document(alice, "Harbour log", "the annual report of the zeppelin club")
-    make_document(bob, "Harbour notes", "annual report zeppelin")
+    mine = stored_document(alice, "Harbour log", "the annual report of the zeppelin club")
+    stored_document(bob, "Harbour notes", "annual report zeppelin")
     vector = Document.objects.filter(pk=mine.pk).values_list("search_vector", flat=True).get()
     assert f"'{alice.pk}:zeppelin'" in vector and f"'{alice.pk}:annual':" in vector  # positions kept
     assert all(lexeme.startswith(f"'{alice.pk}:") for lexeme in vector.split())
@@ -196,7 +180,7 @@ def test_owner_prefixing_keeps_positions_and_odd_words(db):
 def test_list_page_search_pages_and_counts_exactly(client, alice):
     """UI-01: the list page pages search results with their exact count; a page past the end shows the last."""
     for i in range(27):
-        make_document(alice, f"Zeppelin {i:02d}", "flight log")
+        stored_document(alice, f"Zeppelin {i:02d}", "flight log")
     client.force_login(alice)
     first = client.get("/documents/", {"q": "zeppelin"})
     assert first.context["page"].paginator.count == 27 and len(first.context["page"].object_list) == 25
@@ -216,7 +200,7 @@ def test_list_page_search_pages_and_counts_exactly(client, alice):
 )
 def test_odd_queries_answer_a_list(alice_api, alice, q):
     """SEC-06: any text in `q`, including query-language operators and quotes, answers 200 with a list."""
-    make_document(alice, "O'Neil", "a: b")
+    stored_document(alice, "O'Neil", "a: b")
     answer = alice_api.get("/api/documents/", {"q": q})
     assert answer.status_code == 200
     assert isinstance(answer.json()["results"], list)
@@ -224,8 +208,8 @@ def test_odd_queries_answer_a_list(alice_api, alice, q):
 
 def test_filters_combine_with_search(alice_api, alice):
     """API.md: `q` combines with `state` and the pagination stays exact."""
-    make_document(alice, "Report one", "zeppelin")
-    make_document(alice, "Report two", "zeppelin", state=Document.State.FAILED)
+    stored_document(alice, "Report one", "zeppelin")
+    stored_document(alice, "Report two", "zeppelin", state=Document.State.FAILED)
     assert titles(alice_api, "zeppelin", state="failed") == ["Report two"]
     body = alice_api.get("/api/documents/", {"q": "report", "page_size": 1}).json()
     assert body["count"] == 2 and body["next"] is not None and len(body["results"]) == 1
@@ -235,7 +219,7 @@ def test_search_pages_count_every_match(alice_api, alice):
     """API.md pagination: search results page and count exactly, an empty search is an empty page, and a page
     past the end answers 404 as any list does."""
     for i in range(7):
-        make_document(alice, f"Report {i}", "zeppelin")
+        stored_document(alice, f"Report {i}", "zeppelin")
     first = alice_api.get("/api/documents/", {"q": "zeppelin", "page_size": 3}).json()
     last = alice_api.get("/api/documents/", {"q": "zeppelin", "page_size": 3, "page": 3}).json()
     assert first["count"] == last["count"] == 7 and first["previous"] is None and last["next"] is None
@@ -253,7 +237,7 @@ def test_search_pages_count_every_match(alice_api, alice):
 
 def test_text_changes_are_searchable_at_once(alice):
     """DOC-01: the search vector is computed by the database, so a newly extracted text is found immediately."""
-    document = make_document(alice, "Scan", "")
+    document = stored_document(alice, "Scan", "")
     assert found(alice, "marmalade") == []
     document.text = "Orange marmalade, three jars"
     document.save(update_fields=["text", "updated"])

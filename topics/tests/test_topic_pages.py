@@ -1,23 +1,12 @@
 """Topic pages: deleting a topic asks first and says what it touches (D-17)."""
 
-import uuid
-
+from conftest import stored_document
 from documents.models import Document
 from topics.models import DocumentTopic, Topic
 
 
 def filed_document(owner, topic: Topic) -> Document:
-    pk = uuid.uuid4()
-    document = Document.objects.create(
-        id=pk,
-        owner=owner,
-        title="Letter",
-        filename="letter.txt",
-        content_type="text/plain",
-        size_bytes=5,
-        key=f"u/{owner.uuid}/{pk}",
-        state=Document.State.CLASSIFIED,
-    )
+    document = stored_document(owner, "Letter")
     DocumentTopic.objects.create(document=document, topic=topic, source=DocumentTopic.Source.MANUAL)
     return document
 
