@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -14,7 +14,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from documents import search, services, storage
-from documents.models import Document
+from documents.models import Document, topic_assignments
 from documents.serializers import (
     DocumentListItemSerializer,
     DocumentSerializer,
@@ -23,14 +23,9 @@ from documents.serializers import (
     UploadUrlOutputSerializer,
 )
 from kite.api import Pagination
-from topics.models import DocumentTopic
 
 ORDERINGS = {"created", "-created", "title", "-title", "size_bytes", "-size_bytes"}
 ERROR = OpenApiResponse(description='`{"detail", "code"}`')
-
-
-def _assignments() -> Prefetch:
-    return Prefetch("assignments", queryset=DocumentTopic.objects.select_related("topic").order_by("topic__name"))
 
 
 class DocumentPagination(Pagination):
@@ -70,7 +65,7 @@ class DocumentViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        queryset = Document.objects.owned_by(self.request.user).prefetch_related(_assignments())
+        queryset = Document.objects.owned_by(self.request.user).with_topics()
         if self.action != "list":
             return queryset
         return self._list_queryset(queryset.defer("text"))
@@ -134,7 +129,7 @@ class DocumentViewSet(
         # The service finds the person's document itself (404 for anyone else's), in one locked read.
         document = services.document_confirm(user=request.user, document_id=pk)
         if document.has_topics:
-            prefetch_related_objects([document], _assignments())
+            prefetch_related_objects([document], topic_assignments())
         return Response(DocumentSerializer(document).data)
 
     @extend_schema(request=None, responses={302: OpenApiResponse(description="Redirect to a presigned GET")})

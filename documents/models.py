@@ -13,9 +13,20 @@ from django.urls import reverse
 from documents import search
 
 
+def topic_assignments() -> models.Prefetch:
+    """A document's topic assignments with their topics, by topic name: what its pages and answers show."""
+    from topics.models import DocumentTopic
+
+    assignments = DocumentTopic.objects.select_related("topic").order_by("topic__name")
+    return models.Prefetch("assignments", queryset=assignments)
+
+
 class DocumentQuerySet(models.QuerySet):
     def owned_by(self, user) -> DocumentQuerySet:
         return self.filter(owner=user)
+
+    def with_topics(self) -> DocumentQuerySet:
+        return self.prefetch_related(topic_assignments())
 
     def stored(self) -> DocumentQuerySet:
         """Documents whose bytes are confirmed and charged to the quota."""

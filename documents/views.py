@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections
-from django.db.models import F, OuterRef, Prefetch
+from django.db.models import F, OuterRef
 from django.db.models.functions import JSONObject
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -34,12 +34,8 @@ BEST_MATCH = ("-search_rank", "-created", "-pk")
 MAX_POLLED_IDS = 100
 
 
-def _assignments() -> Prefetch:
-    return Prefetch("assignments", queryset=DocumentTopic.objects.select_related("topic").order_by("topic__name"))
-
-
 def _own_document(request, pk) -> Document:
-    document = Document.objects.owned_by(request.user).filter(pk=pk).prefetch_related(_assignments()).first()
+    document = Document.objects.owned_by(request.user).filter(pk=pk).with_topics().first()
     if document is None:
         raise Http404
     return document
@@ -49,7 +45,7 @@ def _with_topic_rows(documents):
     """On PostgreSQL each listed document brings its assignments along as an array, saving the list a query;
     elsewhere they are prefetched."""
     if connections[documents.db].vendor != "postgresql":
-        return documents.prefetch_related(_assignments())
+        return documents.with_topics()
     rows = DocumentTopic.objects.filter(document=OuterRef("pk")).values(
         row=JSONObject(topic=F("topic_id"), source=F("source"), confidence=F("confidence"))
     )
@@ -132,7 +128,7 @@ def document_states(request):
             ids.append(uuid.UUID(value.strip()))
         except ValueError:
             continue
-    documents = Document.objects.owned_by(request.user).filter(pk__in=ids).prefetch_related(_assignments())
+    documents = Document.objects.owned_by(request.user).filter(pk__in=ids).with_topics()
     return JsonResponse({"documents": [_state_of(document) for document in documents]})
 
 
