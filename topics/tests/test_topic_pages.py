@@ -22,6 +22,7 @@ def test_deleting_a_topic_asks_first_and_keeps_the_documents(client, alice):
     assert asking.status_code == 200
     assert "Delete the topic “Letters”?" in asking.content.decode()
     assert "2 documents</strong> are filed under it" in asking.content.decode()
+    assert 'aria-current="page">Topics</a>' in asking.content.decode()  # the menu shows where you are
     assert Topic.objects.filter(pk=topic.pk).exists()
     answer = client.post(f"/topics/{topic.pk}/delete/")
     assert answer.status_code == 302 and answer["Location"] == "/topics/"
