@@ -1,4 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
+
+
+def quota_for_loaded_user(sender, instance, raw: bool, **kwargs) -> None:
+    """ACC-02 for users loaded from a fixture (`loaddata` bypasses User.save())."""
+    if raw:
+        from quotas.models import Quota
+
+        Quota.objects.ensure_for(instance)
 
 
 class AccountsConfig(AppConfig):
@@ -7,3 +16,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import schema  # noqa: F401  (registers the OpenAPI extension)
+        from accounts.models import User
+
+        post_save.connect(quota_for_loaded_user, sender=User, dispatch_uid="accounts.quota_for_loaded_user")

@@ -7,13 +7,27 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, transaction
+
+from quotas.models import Quota
 
 
 class User(AbstractUser):
     # Stable, unguessable id used in storage keys (u/<uuid>/<document uuid>).
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField("email address", blank=True)
+
+    def save(self, *args, **kwargs) -> None:
+        """ACC-02: a new person gets their quota in the same transaction, however they were made.
+
+        Sign-up, `createsuperuser`, the admin and `create_user` all come through here; `loaddata`, which
+        saves rows raw, is covered by the `post_save` receiver in accounts.apps.
+        """
+        adding = self._state.adding
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            if adding:
+                Quota.objects.ensure_for(self)
 
 
 def hash_token_key(key: str) -> str:

@@ -12,18 +12,14 @@ from django.utils import timezone
 from accounts.models import ApiToken, ProviderSettings, User, hash_token_key
 from kite import crypto
 from kite.errors import InvalidInput
-from quotas.models import Quota
 
 # Refresh last_used at most this often, so every API call is not a write.
 LAST_USED_GRANULARITY_SECONDS = 60
 
 
-@transaction.atomic
 def user_create(*, username: str, password: str | None, email: str = "", **fields) -> User:
-    """ACC-02: the user and their quota row exist together or not at all."""
-    user = get_user_model().objects.create_user(username=username, email=email, password=password, **fields)
-    Quota.objects.create_for(user)
-    return user
+    """A new person; their quota comes with them (User.save)."""
+    return get_user_model().objects.create_user(username=username, email=email, password=password, **fields)
 
 
 def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:

@@ -8,8 +8,11 @@ from django.db.models import F, Q
 
 
 class QuotaQuerySet(models.QuerySet):
-    def create_for(self, user) -> Quota:
-        return self.create(user=user, limit_bytes=settings.KITE_DEFAULT_QUOTA_BYTES)
+    def ensure_for(self, user) -> None:
+        """Give `user` the default quota unless they have one; never touches an existing quota."""
+        self.bulk_create(
+            [self.model(user_id=user.pk, limit_bytes=settings.KITE_DEFAULT_QUOTA_BYTES)], ignore_conflicts=True
+        )
 
     def charge(self, user, nbytes: int) -> bool:
         """Add `nbytes` if they fit; one UPDATE, so concurrent charges can never overshoot."""
