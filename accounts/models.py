@@ -56,31 +56,3 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
-
-
-class ProviderSettings(models.Model):
-    """A person's own classification provider (DOC-03); the API key is stored encrypted."""
-
-    class Kind(models.TextChoices):
-        OPENAI = "openai", "OpenAI-compatible API"
-        ANTHROPIC = "anthropic", "Anthropic"
-        BUILTIN = "builtin", "Built-in classifier (offline)"
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="provider_settings"
-    )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    base_url = models.URLField(max_length=500, blank=True)
-    model = models.CharField(max_length=200, blank=True)
-    api_key_encrypted = models.TextField(blank=True, editable=False)
-    updated = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name_plural = "provider settings"
-
-    def __str__(self) -> str:
-        return f"{self.user}: {self.kind}"
-
-    @property
-    def has_api_key(self) -> bool:
-        return bool(self.api_key_encrypted)

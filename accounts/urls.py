@@ -5,8 +5,6 @@ from accounts import views
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("delete/", views.account_delete, name="account-delete"),
-    path("settings/", views.settings_page, name="settings"),
-    path("settings/provider/test/", views.provider_test, name="provider-test"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -440,9 +440,8 @@ def scenario_big_upload(web: Web, dave: dict, env: dict, scale: Scale) -> dict:
 
 def scenario_classification(web: Web, erin: dict, env: dict, var_dir: Path, corpus, scale: Scale) -> dict:
     from bench.load import Client
-    from documents import builtin_classifier
-    from documents.classification import _candidate_topics
-    from documents.models import ClassifierModel
+    from topics.classification import builtin as builtin_classifier
+    from topics.classification.models import ClassifierModel
     from topics.models import Topic
 
     clients = [Client(web.base_url, erin["token"]) for _ in range(4)]
@@ -463,7 +462,9 @@ def scenario_classification(web: Web, erin: dict, env: dict, var_dir: Path, corp
     from accounts.models import User
 
     user = User.objects.get(pk=erin["id"])
-    topics = [builtin_classifier.TopicInfo(t.pk, t.name, t.description) for t in _candidate_topics(user)]
+    topics = [
+        builtin_classifier.TopicInfo(t.pk, t.name, t.description) for t in Topic.objects.visible_to(user).order_by("pk")
+    ]
     model = bytes(ClassifierModel.objects.get(user=user).data)
     texts = [corpus.sample(i, text_bytes=5000).text for i in indices]
     rates = {}

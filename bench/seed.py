@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import User
 from bench.corpus import TOPIC_OF_CATEGORY, TOPICS, Corpus
-from documents import services
+from documents import reconcile, services
 from documents.models import Document
 from quotas.models import Quota
 from topics.models import DocumentTopic, Topic
@@ -96,21 +96,21 @@ def bulk_documents(user_id: int, first: int, count: int, corpus: Corpus) -> None
 
 def manual_examples(user_id: int, corpus: Corpus, count: int, first: int = 900_000) -> None:
     """Documents the user filed by hand, then their built-in classifier trained on them (as the app does)."""
-    from documents.classification import builtin_model_train
+    from topics.classification.services import model_train
 
     bulk_documents(user_id, first, count, corpus)
     DocumentTopic.objects.filter(document__owner_id=user_id).update(source=DocumentTopic.Source.MANUAL, confidence=None)
-    builtin_model_train(user_id=user_id)
+    model_train(user_id=user_id)
 
 
 def reconcile_quotas() -> int:
     """D-10 with --fix: every quota equals the sizes of its stored documents, bulk rows included."""
-    return len(services.quotas_reconcile(fix=True))
+    return len(reconcile.quotas_reconcile(fix=True))
 
 
 def quota_drift(user_id: int) -> int:
     """D-10 without --fix: how far the user's recorded usage is from their stored documents (0 when exact)."""
-    return sum(drift.delta for drift in services.quotas_reconcile() if drift.user_id == user_id)
+    return sum(drift.delta for drift in reconcile.quotas_reconcile() if drift.user_id == user_id)
 
 
 def vacuum_analyze() -> None:

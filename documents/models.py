@@ -121,17 +121,3 @@ class StorageDeletion(models.Model):
 
     def __str__(self) -> str:
         return self.key
-
-
-class ClassifierModel(models.Model):
-    """A person's trained built-in classifier, learnt from their confirmed topic assignments."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="classifier_model"
-    )
-    data = models.BinaryField()
-    examples = models.PositiveIntegerField()
-    trained = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"{self.user}: {self.examples} examples"

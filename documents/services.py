@@ -1,4 +1,7 @@
-"""Document workflows: the three-step upload, deletion and the hand-off to workers."""
+"""Document workflows: the three-step upload, changes, deletion and the hand-off to workers.
+
+Periodic jobs live in documents.periodic, quota reconciliation in documents.reconcile.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +9,16 @@ import logging
 import os
 import unicodedata
 import uuid
-from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from documents import search, storage
 from documents.models import Document, StorageDeletion
+from documents.tasks import drain_storage_deletions, process_document
 from kite.errors import (
     Duplicate,
     FileTooLarge,
@@ -29,6 +31,7 @@ from kite.errors import (
 )
 from quotas.models import Quota
 from topics.models import DocumentTopic, Topic
+from topics.tasks import train_builtin_model
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +131,7 @@ def document_confirm(*, user: User, document_id) -> Document:
         else:
             # STORE-05: the upload does not fit, so neither its row nor its object stays.
             rejected = _quota_exceeded(user, document.size_bytes)
-            _discard_upload(document)
+            upload_discard(document)
     if rejected is not None:
         raise rejected  # after the block, so the discard commits
     return document
@@ -145,7 +148,7 @@ def _mark_confirmed(document: Document, etag: str) -> None:
         transaction.on_commit(lambda: enqueue_processing(document_id))
 
 
-def _discard_upload(document: Document) -> None:
+def upload_discard(document: Document) -> None:
     """Drop an uncharged upload: its row now, its object once the transaction commits."""
     StorageDeletion.objects.get_or_create(key=document.key)
     document.delete()
@@ -162,7 +165,7 @@ def document_delete(*, user: User, document_id) -> None:
         if document.state != Document.State.UPLOADING and not Quota.objects.release(user, document.size_bytes):
             # The quota says less than this document: reconcile_quotas will report the drift.
             logger.error("quota of user %s is below document %s's size", user.pk, document.pk)
-        _discard_upload(document)
+        upload_discard(document)
 
 
 def storage_deletion_attempt(key: str) -> bool:
@@ -179,8 +182,6 @@ def storage_deletion_attempt(key: str) -> bool:
 
 def enqueue_processing(document_id) -> bool:
     """Send the document to the workers; a broker outage leaves it `queued` for the sweeper."""
-    from documents.tasks import process_document
-
     try:
         process_document.send(str(document_id))
     except Exception:
@@ -226,8 +227,6 @@ def document_update(*, user: User, document: Document, title: str | None = None,
 
 
 def _send_training(user_id: int) -> None:
-    from documents.tasks import train_builtin_model
-
     try:
         train_builtin_model.send(user_id)
     except Exception:  # the model is only a little older; the next change retrains it
@@ -251,86 +250,21 @@ def document_reclassify(*, user: User, document_id) -> Document:
     return document
 
 
-# --- Periodic jobs (run by `manage.py run_periodic`) ---------------------------
+def owner_objects_queue_deletion(*, owner: User) -> int:
+    """ACC-05: queue the stored objects of a person being deleted, in the deleting transaction; returns how many.
 
-BATCH = 500
-
-
-def storage_deletions_drain() -> int:
-    """STORE-06: retry queued object deletions; stop at the first failure, storage is still down."""
-    deleted = 0
-    for key in StorageDeletion.objects.values_list("key", flat=True)[:BATCH]:
-        if not storage_deletion_attempt(key):
-            break
-        deleted += 1
-    return deleted
+    Called for every deletion of a person (documents.apps connects it to the user's pre_delete), so the objects
+    are deleted from storage even when storage is down right now, whoever deleted the person and how.
+    """
+    keys = list(Document.objects.filter(owner=owner).values_list("key", flat=True))
+    StorageDeletion.objects.bulk_create([StorageDeletion(key=key) for key in keys], ignore_conflicts=True)
+    if keys:
+        transaction.on_commit(_drain_quietly)
+    return len(keys)
 
 
-def uploads_purge_stale() -> int:
-    """D-07: uploads never confirmed within KITE_PENDING_UPLOAD_TTL lose their row and object."""
-    cutoff = timezone.now() - timedelta(seconds=settings.KITE_PENDING_UPLOAD_TTL)
-    purged = 0
-    for pk in Document.objects.filter(state=Document.State.UPLOADING, created__lt=cutoff).values_list("pk", flat=True)[
-        :BATCH
-    ]:
-        with transaction.atomic():
-            # skip_locked: a confirm holding this row decides its fate, not us.
-            document = (
-                Document.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, state=Document.State.UPLOADING)
-                .first()
-            )
-            if document is not None:
-                _discard_upload(document)
-                purged += 1
-    return purged
-
-
-def documents_sweep_queue() -> int:
-    """Re-send documents whose message never reached the broker, or whose worker died long ago."""
-    now = timezone.now()
-    lost = Q(state=Document.State.QUEUED, enqueued_at__isnull=True) | Q(
-        state__in=[Document.State.QUEUED, Document.State.PROCESSING],
-        updated__lt=now - timedelta(seconds=settings.KITE_PROCESSING_TIMEOUT),
-    )
-    ids = list(Document.objects.filter(lost).values_list("pk", flat=True)[:BATCH])
-    Document.objects.filter(pk__in=ids).update(state=Document.State.QUEUED, enqueued_at=now, updated=now)
-    return sum(enqueue_processing(pk) for pk in ids)
-
-
-@dataclass(frozen=True)
-class QuotaDrift:
-    user_id: int
-    username: str
-    recorded_bytes: int
-    actual_bytes: int
-
-    @property
-    def delta(self) -> int:
-        return self.recorded_bytes - self.actual_bytes
-
-
-def _stored_bytes(user_id: int) -> int:
-    return Document.objects.stored().filter(owner_id=user_id).aggregate(total=Sum("size_bytes"))["total"] or 0
-
-
-def quotas_reconcile(*, fix: bool = False) -> list[QuotaDrift]:
-    """D-10: compare each used_bytes with its stored documents; with fix, set it right under a row lock."""
-    totals = dict(
-        Document.objects.stored().values("owner_id").annotate(total=Sum("size_bytes")).values_list("owner_id", "total")
-    )
-    drifts = []
-    for quota in Quota.objects.select_related("user").order_by("user_id"):
-        actual = totals.get(quota.user_id, 0)
-        if quota.used_bytes == actual:
-            continue
-        if fix:
-            with transaction.atomic():
-                # The lock waits for in-flight confirms, so the sum below includes them.
-                locked = Quota.objects.select_for_update().get(pk=quota.pk)
-                actual = _stored_bytes(quota.user_id)
-                locked.used_bytes = actual
-                locked.limit_bytes = max(locked.limit_bytes, actual)
-                locked.save(update_fields=["used_bytes", "limit_bytes"])
-        drifts.append(QuotaDrift(quota.user_id, quota.user.username, quota.used_bytes, actual))
-    return drifts
+def _drain_quietly() -> None:
+    try:
+        drain_storage_deletions.send()
+    except Exception:  # the scheduler drains the queue anyway
+        logger.warning("could not enqueue the storage deletion drain; the scheduler will run it")

@@ -1,7 +1,38 @@
-"""Admin housekeeping: nothing that shows message contents of anybody's documents (SC4)."""
+"""The admin's cross-app pages: people with their quotas and how much they store — never what they store (SC4)."""
 
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Count, Q, Sum
 from django_dramatiq.models import Task
 
+from accounts.models import User
+from documents.models import Document
+
+# Task rows hold actor arguments, which name documents: not for staff eyes.
 if admin.site.is_registered(Task):
     admin.site.unregister(Task)
+
+STORED = ~Q(documents__state=Document.State.UPLOADING)
+
+
+@admin.register(User)
+class KiteUserAdmin(UserAdmin):
+    list_display = ["username", "email", "is_staff", "is_active", "date_joined", "document_count", "stored_bytes"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                document_count=Count("documents", filter=STORED),
+                stored_bytes=Sum("documents__size_bytes", filter=STORED),
+            )
+        )
+
+    @admin.display(description="documents", ordering="document_count")
+    def document_count(self, user) -> int:
+        return user.document_count
+
+    @admin.display(description="stored bytes", ordering="stored_bytes")
+    def stored_bytes(self, user) -> int:
+        return user.stored_bytes or 0

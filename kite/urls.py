@@ -4,11 +4,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
-from accounts.provider_api import provider_detail
 from documents.api import DocumentViewSet
 from kite import views
 from quotas.api import quota_detail
 from topics.api import TopicViewSet
+from topics.classification import views as classification_views
+from topics.classification.api import provider_detail
 
 router = SimpleRouter(use_regex_path=False)
 router.register("documents", DocumentViewSet, basename="document")
@@ -28,6 +29,8 @@ api_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/settings/", views.settings_page, name="settings"),
+    path("accounts/settings/provider/test/", classification_views.provider_test, name="provider-test"),
     path("accounts/", include("accounts.urls")),
     path("documents/", include("documents.urls")),
     path("topics/", include("topics.urls")),

@@ -1,11 +1,20 @@
-"""The landing page and the health check."""
+"""Cross-app pages: the landing page, the settings page and the health check."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from accounts import services as account_services
+from accounts.forms import TokenForm
+from accounts.models import ApiToken
 from documents import storage
+from kite.errors import KiteError
+from topics.classification import services as classification
+from topics.classification.forms import ProviderForm
+from topics.classification.models import ProviderSettings
 
 
 def home(request):
@@ -43,3 +52,52 @@ def healthz(request):
             report[name] = "down"
     status = 200 if all(v == "ok" for v in report.values()) else 503
     return JsonResponse(report, status=status)
+
+
+@login_required
+def settings_page(request):
+    """UI-04: provider, API tokens and quota in one place; each form posts back here with its name."""
+    posted = request.POST.get("form") if request.method == "POST" else None
+    own = ProviderSettings.objects.filter(user=request.user).first()
+    provider_form = ProviderForm(
+        request.POST if posted == "provider" else None,
+        initial={
+            "kind": own.kind if own else "builtin",
+            "base_url": own.base_url if own else "",
+            "model": own.model if own else "",
+        },
+    )
+    if own and own.has_api_key:
+        provider_form.fields["api_key"].help_text = "A key is stored (hidden). Leave empty to keep it."
+    token_form = TokenForm(request.POST if posted == "token" else None)
+    new_key = None
+    if posted == "provider" and provider_form.is_valid():
+        data = provider_form.cleaned_data
+        try:
+            classification.provider_settings_save(
+                user=request.user,
+                kind=data["kind"],
+                base_url=data["base_url"],
+                model=data["model"],
+                api_key="" if data["clear_api_key"] else (data["api_key"] or None),
+            )
+        except KiteError as exc:
+            provider_form.add_error(exc.extra.get("field"), exc.detail)
+        else:
+            messages.success(request, "Provider settings saved.")
+            return redirect("settings")
+    if posted == "provider-reset":
+        classification.provider_settings_delete(user=request.user)
+        messages.success(request, "Back to the server's default provider.")
+        return redirect("settings")
+    if posted == "token" and token_form.is_valid():
+        _, new_key = account_services.token_create(user=request.user, name=token_form.cleaned_data["name"])
+        token_form = TokenForm()
+    context = {
+        "provider_form": provider_form,
+        "provider": classification.provider_summary(request.user, own),
+        "token_form": token_form,
+        "new_key": new_key,
+        "tokens": ApiToken.objects.filter(user=request.user),
+    }
+    return render(request, "accounts/settings.html", context)

@@ -68,3 +68,9 @@ class DocumentTopic(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} ({self.source})"
+
+
+# Registered with this app: classification is what topics are for.
+from topics.classification.models import ClassifierModel, ProviderSettings  # noqa: E402
+
+__all__ = ["ClassifierModel", "DocumentTopic", "ProviderSettings", "SystemTopic", "Topic"]

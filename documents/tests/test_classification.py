@@ -2,12 +2,12 @@
 
 import pytest
 
-from accounts import services as account_services
 from conftest import api_client_for, upload_document, wait_for
-from documents import classification
+from documents import processing
 from documents.models import Document
 from kite.testing.fake_llm import FakeAnthropic, FakeOpenAI
 from kite.testing.samples import make_pdf
+from topics.classification import services as classification_services
 from topics.models import DocumentTopic, Topic
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,10 +45,10 @@ def test_each_user_is_classified_with_their_own_provider(alice, bob, worker, ope
     Topic.objects.create(owner=alice, name="Taxes")
     Topic.objects.create(owner=alice, name="Travel")
     Topic.objects.create(owner=bob, name="Health")
-    account_services.provider_settings_save(
+    classification_services.provider_settings_save(
         user=alice, kind="openai", base_url=openai_server.base_url, model="alice-model", api_key="alice-key"
     )
-    account_services.provider_settings_save(
+    classification_services.provider_settings_save(
         user=bob, kind="anthropic", base_url=anthropic_server.base_url, model="bob-model", api_key="bob-key"
     )
     alice_doc = upload_document(api_client_for(alice), b"My taxes for 2025 are attached.", filename="t.txt")
@@ -85,7 +85,7 @@ def test_server_default_then_builtin(alice, worker, openai_server, settings):
 def test_transient_errors_are_retried(alice, worker, openai_server, status):
     """DOC-06: 429 and 5xx are retried with backoff and the document is then classified."""
     Topic.objects.create(owner=alice, name="Taxes")
-    account_services.provider_settings_save(
+    classification_services.provider_settings_save(
         user=alice, kind="openai", base_url=openai_server.base_url, model="m", api_key="k"
     )
     openai_server.script_error(status)
@@ -97,7 +97,7 @@ def test_transient_errors_are_retried(alice, worker, openai_server, status):
 def test_a_rejected_key_fails_with_a_readable_message(alice, worker, openai_server):
     """DOC-06: a 401 is permanent: no retries, state failed, a message the person can act on, no key in it."""
     Topic.objects.create(owner=alice, name="Taxes")
-    account_services.provider_settings_save(
+    classification_services.provider_settings_save(
         user=alice, kind="openai", base_url=openai_server.base_url, model="m", api_key="sk-wrong-key"
     )
     openai_server.script_error(401, "Incorrect API key provided")
@@ -113,7 +113,7 @@ def test_hostile_answers_assign_nothing_outside_the_owners_topics(alice, bob, wo
     Topic.objects.create(owner=alice, name="Taxes")
     Topic.objects.create(owner=None, name="Letters")
     Topic.objects.create(owner=bob, name="Bob Secret Plans")
-    account_services.provider_settings_save(
+    classification_services.provider_settings_save(
         user=alice, kind="openai", base_url=openai_server.base_url, model="m", api_key="k"
     )
     openai_server.script_topics([("Bob Secret Plans", 0.99), ("Made Up", 0.9), ("Taxes", 0.8), ("Letters", 7.0)])
@@ -135,7 +135,7 @@ def test_manual_topics_survive_reclassification_and_runs_are_idempotent(alice, w
     """T-01, DOC-06: re-classifying keeps manual topics, replaces automatic ones, and never duplicates."""
     taxes = Topic.objects.create(owner=alice, name="Taxes")
     travel = Topic.objects.create(owner=alice, name="Travel")
-    account_services.provider_settings_save(
+    classification_services.provider_settings_save(
         user=alice, kind="openai", base_url=openai_server.base_url, model="m", api_key="k"
     )
     client = api_client_for(alice)
@@ -148,7 +148,7 @@ def test_manual_topics_survive_reclassification_and_runs_are_idempotent(alice, w
     assert topics_of(document) == {"Taxes": "manual", "Travel": "manual"}
     assert DocumentTopic.objects.filter(document=document).count() == 2
     # Running the service on a finished document changes nothing.
-    assert classification.document_process(document_id=document.pk) is None
+    assert processing.document_process(document_id=document.pk) is None
 
 
 def test_text_is_extracted_from_real_files_and_searchable(alice, worker):

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from conftest import api_client_for, object_exists, post_to_storage, request_upload, upload_document, wait_for
-from documents import services
+from documents import periodic
 from documents.models import Document, StorageDeletion
 from quotas.models import Quota
 
@@ -43,14 +43,14 @@ def test_storage_down_during_delete_releases_once_and_deletes_the_object_later(
         assert alice_api.delete(f"/api/documents/{document['id']}/").status_code == 204
     assert Quota.objects.get(user=alice).used_bytes == 0
     assert StorageDeletion.objects.get(key=key).attempts == 1
-    assert services.storage_deletions_drain() == 0  # still down: nothing lost, nothing done
+    assert periodic.storage_deletions_drain() == 0  # still down: nothing lost, nothing done
 
     fault_storage.restart()
     assert object_exists(key)
-    assert services.storage_deletions_drain() == 1
+    assert periodic.storage_deletions_drain() == 1
     assert not object_exists(key)
     assert not StorageDeletion.objects.exists()
-    assert services.storage_deletions_drain() == 0
+    assert periodic.storage_deletions_drain() == 0
     assert Quota.objects.get(user=alice).used_bytes == 0
 
 
@@ -67,16 +67,16 @@ def test_broker_down_during_confirm_the_document_is_stored_and_classified_later(
     stored = Document.objects.get(pk=document["id"])
     assert stored.enqueued_at is None  # the hand-off failed and is recorded as such
 
-    assert services.documents_sweep_queue() == 0  # broker still down: stays queued
+    assert periodic.documents_sweep_queue() == 0  # broker still down: stays queued
     valkey.start()
-    assert services.documents_sweep_queue() == 1
+    assert periodic.documents_sweep_queue() == 1
     worker = dramatiq.Worker(broker, worker_threads=1)
     worker.start()
     try:
         wait_for(lambda: Document.objects.get(pk=document["id"]).state == "classified")
     finally:
         worker.stop()
-    assert services.documents_sweep_queue() == 0
+    assert periodic.documents_sweep_queue() == 0
 
 
 def test_stale_pending_upload_is_purged_and_a_fresh_one_is_not(
@@ -91,7 +91,7 @@ def test_stale_pending_upload_is_purged_and_a_fresh_one_is_not(
     keys = {d["id"]: Document.objects.get(pk=d["id"]).key for d in (stale, fresh, confirmed)}
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.uploads_purge_stale() == 1
+        assert periodic.uploads_purge_stale() == 1
     assert not Document.objects.filter(pk=stale["id"]).exists()
     assert not object_exists(keys[stale["id"]])
     assert object_exists(keys[fresh["id"]]) and Document.objects.filter(pk=fresh["id"]).exists()

@@ -9,11 +9,11 @@ import pytest
 from django.db import connection
 from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
 
-from accounts import services as account_services
 from conftest import api_client_for, upload_document, wait_for, with_kite_middleware
 from documents.models import Document
 from documents.tasks import process_document
 from kite.testing.fake_llm import FakeOpenAI
+from topics.classification import services as classification_services
 from topics.models import Topic
 
 
@@ -36,7 +36,7 @@ def test_a_worker_killed_mid_message_is_redelivered_and_finishes_exactly_once(al
     settings.KITE_PROVIDER_ALLOW_PRIVATE_URLS = True
     Topic.objects.create(owner=alice, name="Garden")
     with FakeOpenAI() as server:
-        account_services.provider_settings_save(
+        classification_services.provider_settings_save(
             user=alice, kind="openai", base_url=server.base_url, model="m", api_key="k"
         )
         server.script_delay(60)  # the first worker hangs in the provider call until it is killed

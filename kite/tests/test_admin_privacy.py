@@ -5,9 +5,9 @@ from collections import deque
 
 from django.test import Client
 
-from accounts import services as account_services
 from conftest import upload_document
 from documents.models import Document
+from topics.classification import services as classification_services
 from topics.models import DocumentTopic, Topic
 
 SECRETS = [
@@ -48,7 +48,9 @@ def test_admin_shows_users_quotas_and_totals_but_no_document_contents(alice, ali
     topic = Topic.objects.create(owner=alice, name="Alice-private-topic")
     DocumentTopic.objects.create(document_id=document["id"], topic=topic, source="manual")
     settings.KITE_PROVIDER_ALLOW_PRIVATE_URLS = True
-    account_services.provider_settings_save(user=alice, kind="anthropic", model="m", api_key="sk-alice-provider-key")
+    classification_services.provider_settings_save(
+        user=alice, kind="anthropic", model="m", api_key="sk-alice-provider-key"
+    )
     Topic.objects.create(owner=None, name="Invoices")
 
     client = Client()

@@ -8,15 +8,15 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from documents import services
+from documents import periodic
 
 logger = logging.getLogger(__name__)
 
 JOBS = [
     # (name, seconds between runs, job)
-    ("drain storage deletions", 30, services.storage_deletions_drain),
-    ("sweep the processing queue", 60, services.documents_sweep_queue),
-    ("purge stale uploads", 300, services.uploads_purge_stale),
+    ("drain storage deletions", 30, periodic.storage_deletions_drain),
+    ("sweep the processing queue", 60, periodic.documents_sweep_queue),
+    ("purge stale uploads", 300, periodic.uploads_purge_stale),
 ]
 
 

@@ -3,7 +3,8 @@
 import pytest
 
 from conftest import api_client_for, upload_document, wait_for
-from documents.models import ClassifierModel, Document
+from documents.models import Document
+from topics.classification.models import ClassifierModel
 from topics.models import Topic
 
 pytestmark = pytest.mark.django_db(transaction=True)

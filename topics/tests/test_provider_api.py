@@ -1,7 +1,7 @@
 import pytest
 
-from accounts.models import ProviderSettings
 from kite import crypto
+from topics.classification.models import ProviderSettings
 
 
 def test_default_is_builtin_without_settings(alice_api):

@@ -5,10 +5,9 @@ from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from accounts import services
-from accounts.models import ProviderSettings
-from documents.classification import UNREAD, resolve_provider
 from kite.fields import StrictCharField
+from topics.classification import services
+from topics.classification.models import ProviderSettings
 
 
 class EffectiveProviderSerializer(serializers.Serializer):
@@ -39,19 +38,6 @@ class ProviderInputSerializer(serializers.Serializer):
     )
 
 
-def provider_view(user, own: ProviderSettings | None | object = UNREAD) -> dict:
-    if own is UNREAD:
-        own = ProviderSettings.objects.filter(user=user).first()
-    effective = resolve_provider(user, own)
-    return {
-        "kind": own.kind if own else None,
-        "base_url": own.base_url if own else "",
-        "model": own.model if own else "",
-        "has_api_key": bool(own and own.has_api_key),
-        "effective": {"kind": effective.config.kind, "model": effective.config.model, "source": effective.source},
-    }
-
-
 @extend_schema(methods=["GET"], responses=ProviderSerializer)
 @extend_schema(
     methods=["PUT"],
@@ -74,4 +60,5 @@ def provider_detail(request):
     elif request.method == "DELETE":
         services.provider_settings_delete(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-    return Response(ProviderSerializer(provider_view(request.user)).data)
+    own = ProviderSettings.objects.filter(user=request.user).first()
+    return Response(ProviderSerializer(services.provider_summary(request.user, own)).data)

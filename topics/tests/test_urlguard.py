@@ -2,9 +2,9 @@ import socket
 
 import pytest
 
-from documents import providers, urlguard
-from documents.urlguard import check_base_url
 from kite.testing.fake_llm import FakeAnthropic, FakeOpenAI
+from topics.classification import providers, urlguard
+from topics.classification.urlguard import check_base_url
 
 NON_PUBLIC_URLS = [
     "http://127.0.0.1:11434/v1",
@@ -99,7 +99,7 @@ def test_a_host_with_any_private_address_is_rejected(monkeypatch):
     def resolve(host, port, *args, **kwargs):
         return [(2, 1, 6, "", ("93.184.216.34", port)), (2, 1, 6, "", ("10.0.0.5", port))]
 
-    monkeypatch.setattr("documents.urlguard.socket.getaddrinfo", resolve)
+    monkeypatch.setattr("topics.classification.urlguard.socket.getaddrinfo", resolve)
 
     with pytest.raises(ValueError, match="10.0.0.5"):
         check_base_url("https://llm.example.com/v1", allow_private=False)

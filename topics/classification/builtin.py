@@ -22,8 +22,9 @@ from sklearn.preprocessing import normalize
 logger = logging.getLogger(__name__)
 
 MODEL_FORMAT = 1
-DEFAULT_THRESHOLD = 0.3
-DEFAULT_MAX_TOPICS = 3
+# The one abstain threshold: below it the built-in classifier files nothing.
+THRESHOLD = 0.15
+MAX_TOPICS = 3
 # A second topic is assigned only when the model is nearly as sure of it as of the best one.
 CLOSE_TO_BEST = 0.75
 
@@ -96,13 +97,13 @@ def train(examples: list[tuple[str, int]], topics: list[TopicInfo]) -> bytes | N
 def choose(
     ranked: Sequence[tuple[int, float]],
     *,
-    threshold: float = DEFAULT_THRESHOLD,
-    max_topics: int = DEFAULT_MAX_TOPICS,
+    threshold: float = THRESHOLD,
+    max_topics: int = MAX_TOPICS,
 ) -> list[tuple[int, float]]:
     """The topics to assign: the best one if it reaches `threshold`, plus any close to it, at most `max_topics`.
 
     "Close" means at least CLOSE_TO_BEST times the best confidence and also above the threshold. The defaults
-    (0.3, 3 topics) keep a document untagged rather than guess when nothing stands out.
+    (THRESHOLD, MAX_TOPICS) keep a document untagged rather than guess when nothing stands out.
     """
     ordered = sorted(ranked, key=lambda pair: (-pair[1], pair[0]))
     if not ordered or max_topics < 1 or ordered[0][1] < threshold:

@@ -2,7 +2,8 @@ import socket
 
 import pytest
 
-from documents.providers import (
+from kite.testing.fake_llm import FakeAnthropic, FakeLLMServer, FakeOpenAI
+from topics.classification.providers import (
     MAX_DOCUMENT_CHARS,
     PermanentProviderError,
     ProviderConfig,
@@ -10,7 +11,6 @@ from documents.providers import (
     TransientProviderError,
     classify,
 )
-from kite.testing.fake_llm import FakeAnthropic, FakeLLMServer, FakeOpenAI
 
 ALICE_KEY = "sk-alice-0123456789abcdef"
 TOPICS = [

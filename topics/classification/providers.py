@@ -17,7 +17,7 @@ import anthropic
 import httpx2
 import openai
 
-from documents.urlguard import PublicOnlyTransport
+from topics.classification.urlguard import PublicOnlyTransport
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Named explicitly rather than left to the client, which would otherwise fall back to ANTHROPIC_BASE_URL from the

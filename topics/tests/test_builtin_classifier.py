@@ -2,8 +2,8 @@ import random
 
 import pytest
 
-from documents import builtin_classifier
-from documents.builtin_classifier import TopicInfo, choose, rank, train
+from topics.classification import builtin as builtin_classifier
+from topics.classification.builtin import MAX_TOPICS, THRESHOLD, TopicInfo, choose, rank, train
 
 TAXES, HEALTH, TRAVEL, WORK, HOUSING, PETS = 1, 2, 3, 4, 5, 6
 
@@ -202,7 +202,8 @@ def test_choose_adds_topics_close_to_the_best_up_to_the_limit():
     assert choose(ranked, threshold=0.3, max_topics=0) == []
 
 
-def test_choose_defaults():
-    """D-15: by default up to three topics are assigned from a confidence of 0.3."""
-    assert choose([(TAXES, 0.31), (WORK, 0.29)]) == [(TAXES, 0.31)]
-    assert len(choose([(topic.id, 0.5) for topic in TOPICS])) == 3
+def test_choose_defaults_to_the_one_threshold_and_three_topics():
+    """D-15: by default up to three topics are assigned, from the one abstain threshold the worker uses too."""
+    assert choose([(TAXES, THRESHOLD - 0.01)]) == []
+    assert choose([(TAXES, THRESHOLD)]) == [(TAXES, THRESHOLD)]
+    assert len(choose([(topic.id, 0.5) for topic in TOPICS])) == MAX_TOPICS == 3

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from documents.services import quotas_reconcile
+from documents.reconcile import quotas_reconcile
 
 
 class Command(BaseCommand):

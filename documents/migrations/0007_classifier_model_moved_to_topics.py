@@ -1,0 +1,16 @@
+"""ClassifierModel now belongs to topics (topics 0003); its table is kept and renamed there."""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("documents", "0006_search_per_owner"),
+        ("topics", "0003_classification_models_move_here"),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.DeleteModel(name="ClassifierModel")], database_operations=[]
+        ),
+    ]

@@ -1,0 +1,57 @@
+"""Periodic jobs, run by `manage.py run_periodic` so they work while the broker is down."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from documents.models import Document, StorageDeletion
+from documents.services import enqueue_processing, storage_deletion_attempt, upload_discard
+
+BATCH = 500
+
+
+def storage_deletions_drain() -> int:
+    """STORE-06: retry queued object deletions; stop at the first failure, storage is still down."""
+    deleted = 0
+    for key in StorageDeletion.objects.values_list("key", flat=True)[:BATCH]:
+        if not storage_deletion_attempt(key):
+            break
+        deleted += 1
+    return deleted
+
+
+def uploads_purge_stale() -> int:
+    """D-07: uploads never confirmed within KITE_PENDING_UPLOAD_TTL lose their row and object."""
+    cutoff = timezone.now() - timedelta(seconds=settings.KITE_PENDING_UPLOAD_TTL)
+    purged = 0
+    for pk in Document.objects.filter(state=Document.State.UPLOADING, created__lt=cutoff).values_list("pk", flat=True)[
+        :BATCH
+    ]:
+        with transaction.atomic():
+            # skip_locked: a confirm holding this row decides its fate, not us.
+            document = (
+                Document.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, state=Document.State.UPLOADING)
+                .first()
+            )
+            if document is not None:
+                upload_discard(document)
+                purged += 1
+    return purged
+
+
+def documents_sweep_queue() -> int:
+    """Re-send documents whose message never reached the broker, or whose worker died long ago."""
+    now = timezone.now()
+    lost = Q(state=Document.State.QUEUED, enqueued_at__isnull=True) | Q(
+        state__in=[Document.State.QUEUED, Document.State.PROCESSING],
+        updated__lt=now - timedelta(seconds=settings.KITE_PROCESSING_TIMEOUT),
+    )
+    ids = list(Document.objects.filter(lost).values_list("pk", flat=True)[:BATCH])
+    Document.objects.filter(pk__in=ids).update(state=Document.State.QUEUED, enqueued_at=now, updated=now)
+    return sum(enqueue_processing(pk) for pk in ids)

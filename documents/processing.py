@@ -1,0 +1,104 @@
+"""Processing one document: claim it, read its object, extract its text, and file it under topics.
+
+The topics are chosen by topics.classification; this module owns the document's state while it is read.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from documents import extraction, storage
+from documents.models import Document
+from kite.errors import StorageUnavailable
+from topics.classification.services import PermanentProviderError, TransientProviderError, classify
+from topics.models import DocumentTopic
+
+logger = logging.getLogger(__name__)
+
+
+def _claim(document_id) -> Document | None:
+    """Move a queued (or redelivered, still processing) document to processing; None if there is nothing to do."""
+    with transaction.atomic():
+        document = (
+            Document.objects.select_for_update()
+            .filter(pk=document_id, state__in=[Document.State.QUEUED, Document.State.PROCESSING])
+            .select_related("owner")
+            .first()
+        )
+        if document is None:
+            return None
+        document.state = Document.State.PROCESSING
+        document.error = ""
+        document.save(update_fields=["state", "error", "updated"])
+        return document
+
+
+def _finish(document: Document, *, state: str, text: str | None = None, error: str = "", assignments=()) -> bool:
+    """Write the outcome once: only if the document is still this run's (not deleted, not re-queued)."""
+    with transaction.atomic():
+        current = Document.objects.select_for_update().filter(pk=document.pk).first()
+        if current is None or current.state != Document.State.PROCESSING:
+            return False
+        if state == Document.State.CLASSIFIED:
+            manual = set(
+                DocumentTopic.objects.filter(document=current, source=DocumentTopic.Source.MANUAL).values_list(
+                    "topic_id", flat=True
+                )
+            )
+            # T-01: manual assignments survive; every earlier automatic one is replaced.
+            DocumentTopic.objects.filter(document=current).filter(~Q(source=DocumentTopic.Source.MANUAL)).delete()
+            DocumentTopic.objects.bulk_create(
+                DocumentTopic(document=current, topic=topic, source=source, confidence=round(conf, 4))
+                for topic, conf, source in assignments
+                if topic.pk not in manual
+            )
+        current.state = state
+        current.error = error
+        fields = ["state", "error", "updated"]
+        if text is not None:
+            current.text = text
+            fields.append("text")
+        current.save(update_fields=fields)
+        return True
+
+
+def document_process(*, document_id, final_attempt: bool = True) -> str | None:
+    """Classify one document. Transient failures raise (the actor retries) unless this is the final attempt."""
+    document = _claim(document_id)
+    if document is None:
+        return None
+    if document.size_bytes > settings.KITE_CLASSIFY_MAX_BYTES and not document.content_type.startswith("text/"):
+        # PDF and DOCX keep their index at the end: a prefix of them cannot be read.
+        limit = settings.KITE_CLASSIFY_MAX_BYTES // (1024 * 1024)
+        _finish(document, state=Document.State.SKIPPED, error=f"This file is too large to read (over {limit} MB).")
+        return Document.State.SKIPPED
+    try:
+        data = storage.read(document.key, etag=document.etag, max_bytes=settings.KITE_CLASSIFY_MAX_BYTES)
+        text = extraction.extract_text(
+            data,
+            content_type=document.content_type,
+            filename=document.filename,
+            max_chars=settings.KITE_CLASSIFY_MAX_CHARS,
+        )
+        if not text.strip():
+            _finish(document, state=Document.State.SKIPPED, text="", error="No text could be read from this file.")
+            return Document.State.SKIPPED
+        classification = classify(owner=document.owner, text=text)
+    except extraction.ExtractionError as exc:
+        _finish(document, state=Document.State.FAILED, error=str(exc))
+        return Document.State.FAILED
+    except PermanentProviderError as exc:
+        _finish(document, state=Document.State.FAILED, text=text, error=str(exc))
+        return Document.State.FAILED
+    except (TransientProviderError, StorageUnavailable) as exc:
+        if not final_attempt:
+            raise
+        _finish(document, state=Document.State.FAILED, error=f"{exc} Kite gave up after several attempts.")
+        return Document.State.FAILED
+    assignments = [(topic, confidence, classification.source) for topic, confidence in classification.choices]
+    _finish(document, state=Document.State.CLASSIFIED, text=text, assignments=assignments)
+    return Document.State.CLASSIFIED

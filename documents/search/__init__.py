@@ -1,0 +1,53 @@
+"""Full-text search over a person's documents: PostgreSQL text search, with a simple fallback on SQLite.
+
+The query syntax is the same on both databases:
+
+- ``tax 2024``: every word must match (AND); each word also matches as a prefix, so ``tax`` finds "taxes";
+- ``"annual report"``: the words next to each other, in this order, as whole words;
+- ``-draft``, ``-"first version"``: leave out documents containing this word or phrase (whole words);
+- ``invoice or receipt``: either one (``or`` binds tighter than the implicit AND).
+
+PostgreSQL matches against a stored, GIN-indexed tsvector (``Document.search_vector``) built with the
+``simple`` configuration: words are lower-cased but never stemmed or dropped as stop words, so search behaves
+the same for every language people write in; prefix matching gives most of what stemming would. Every word
+in that vector carries its owner's id (``42:invoice``) and so does every word of a query, which gives each
+person their own part of the one index: a search reads only its owner's postings, so it costs the same
+however many documents other people keep, and a query can never match anybody else's words. Results are
+ranked by a second, small vector (``Document.rank_vector``): a match in the title counts most, then one in
+the filename, then one in the opening of the text; documents that match only further down come after,
+newest first. SQLite (the embedded mode) has no text search types: there every word, phrase or exclusion is
+plain case-insensitive containment in the title, filename or text, and title matches come first.
+
+Snippets are HTML whose only markup is ``<mark>``: the database marks matches with control characters it can
+never return from the text itself, and Python escapes everything else.
+"""
+
+from documents.search.fallback import fallback_functions_install, fallback_rank, fallback_snippet
+from documents.search.index import OnPostgreSQL, SearchVectorIndex, rank_vector, search_vector
+from documents.search.matching import document_search, owner_match
+from documents.search.paginator import SearchPaginator
+from documents.search.query import MAX_TERMS, Term, parse, tsquery_source
+from documents.search.snippets import SNIPPET_MAX_CHARS, START, STOP, SnippetField, render_snippet
+
+# Migrations name OnPostgreSQL, SearchVectorIndex, search_vector and rank_vector through this package.
+__all__ = [
+    "MAX_TERMS",
+    "SNIPPET_MAX_CHARS",
+    "START",
+    "STOP",
+    "OnPostgreSQL",
+    "SearchPaginator",
+    "SearchVectorIndex",
+    "SnippetField",
+    "Term",
+    "document_search",
+    "fallback_functions_install",
+    "fallback_rank",
+    "fallback_snippet",
+    "owner_match",
+    "parse",
+    "rank_vector",
+    "render_snippet",
+    "search_vector",
+    "tsquery_source",
+]

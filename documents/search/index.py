@@ -1,0 +1,72 @@
+"""What the database stores for search: the owner-keyed match vector, the small rank vector, and their index."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db.models import F, Func, Index, TextField, Value
+from django.db.models.functions import Left
+
+CONFIG = "simple"
+# Only the opening of very long texts is indexed: a tsvector may not exceed 1 MB.
+INDEXED_TEXT_CHARS = 200_000
+RANKED_TEXT_CHARS = 500
+NAME_SEPARATORS = "._-+~,;:()[]{}#@&=!'"
+# SQL functions (migration 0006) that prefix each word of a tsvector or tsquery with "<owner id>:".
+OWNER_TSVECTOR = "kite_owner_tsvector"
+OWNER_TSQUERY = "kite_owner_tsquery"
+
+
+def search_vector() -> Func:
+    """What a search matches: every word of the title, the filename and the text, each prefixed with the owner's id.
+
+    PostgreSQL only (NULL elsewhere). `kite_owner_tsvector` is defined by migration 0006.
+    """
+    words = SearchVector(
+        "title", _split("title"), "filename", _split("filename"), Left("text", INDEXED_TEXT_CHARS), config=CONFIG
+    )
+    return OnPostgreSQL(Func(F("owner_id"), words, function=OWNER_TSVECTOR, output_field=SearchVectorField()))
+
+
+def rank_vector() -> Func:
+    """What a search ranks by: the title, then the filename, then the opening of the text.
+
+    A few hundred bytes, so it stays in the table row: ranking thousands of matches never has to fetch and
+    read their full vectors, which is what made broad searches slow.
+    """
+    return OnPostgreSQL(
+        SearchVector("title", _split("title"), config=CONFIG, weight="A")
+        + SearchVector("filename", _split("filename"), config=CONFIG, weight="B")
+        + SearchVector(Left("text", RANKED_TEXT_CHARS), config=CONFIG, weight="C")
+    )
+
+
+def _split(field: str) -> Func:
+    """`field` with name separators as spaces: the parser reads "tax_2024.pdf" or "report.final" as one word."""
+    return Func(
+        F(field),
+        Value(NAME_SEPARATORS),
+        Value(" " * len(NAME_SEPARATORS)),
+        function="translate",
+        output_field=TextField(),
+    )
+
+
+class OnPostgreSQL(Func):
+    """Its expression on PostgreSQL and NULL on other databases, which have no text search types."""
+
+    template = "%(expressions)s"
+
+    def as_sql(self, compiler, connection, **extra_context):
+        if connection.vendor != "postgresql":
+            return "NULL", []
+        return super().as_sql(compiler, connection, **extra_context)
+
+
+class SearchVectorIndex(GinIndex):
+    """A GIN index on PostgreSQL; elsewhere a plain index of the (always NULL) column, so migrations still run."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return Index.create_sql(self, model, schema_editor, using=using, **kwargs)
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
