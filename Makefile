@@ -22,8 +22,12 @@ run: $(STAMP)
 test: $(STAMP) lint migrations-check
 	$(BIN)/python -m kite.devstack test -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## ruff, the import-linter contracts (apps depend in one direction) and mypy
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 migrations-check: $(STAMP)
 	DEBUG=true DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run

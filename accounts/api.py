@@ -1,5 +1,7 @@
 """Personal API tokens (ACC-03): obtain with a password, list, revoke."""
 
+from typing import cast
+
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -10,7 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts import services
-from accounts.models import ApiToken
+from accounts.models import ApiToken, User
 from accounts.serializers import TokenCreatedSerializer, TokenCreateSerializer, TokenSerializer
 
 
@@ -45,7 +47,7 @@ class TokenList(generics.ListAPIView):
     serializer_class = TokenSerializer
 
     def get_queryset(self):
-        return ApiToken.objects.filter(user=self.request.user)
+        return ApiToken.objects.filter(user=cast(User, self.request.user))
 
 
 @extend_schema(request=None, responses={204: None, 404: OpenApiResponse(description="Not found")})

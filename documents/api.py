@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
-from django.db.models import prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -13,8 +13,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from accounts.models import User
 from documents import search, services, storage
-from documents.models import Document, topic_assignments
+from documents.models import Document, topic_assignments_of
 from documents.serializers import (
     DocumentListItemSerializer,
     DocumentSerializer,
@@ -85,7 +86,7 @@ class DocumentViewSet(
         if ordering is not None and ordering not in ORDERINGS:
             raise ValidationError({"ordering": f"Must be one of {', '.join(sorted(ORDERINGS))}."})
         if q := params.get("q", "").strip():
-            queryset = services.document_search(self.request.user, q, queryset)
+            queryset = services.document_search(cast(User, self.request.user), q, queryset)
             if ordering is None:
                 return queryset  # best match first
         ordering = ordering or "-created"
@@ -127,10 +128,9 @@ class DocumentViewSet(
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         # The service finds the person's document itself (404 for anyone else's), in one locked read.
-        document = services.document_confirm(user=request.user, document_id=pk)
-        if document.has_topics:
-            prefetch_related_objects([document], topic_assignments())
-        return Response(DocumentSerializer(document).data)
+        confirmed = services.document_confirm(user=request.user, document_id=pk)
+        assignments = topic_assignments_of(confirmed.document) if confirmed.has_topics else []
+        return Response(DocumentSerializer(confirmed.document, context={"assignments": assignments}).data)
 
     @extend_schema(request=None, responses={302: OpenApiResponse(description="Redirect to a presigned GET")})
     @action(detail=True, methods=["get"])

@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from documents import search
+from topics.models import DocumentTopic
+
+
+def _shown_assignments() -> QuerySet[DocumentTopic]:
+    """Topic assignments with their topics, by topic name: what a document's pages and answers show."""
+    return DocumentTopic.objects.select_related("topic").order_by("topic__name")
 
 
 def topic_assignments() -> models.Prefetch:
-    """A document's topic assignments with their topics, by topic name: what its pages and answers show."""
-    from topics.models import DocumentTopic
-
-    assignments = DocumentTopic.objects.select_related("topic").order_by("topic__name")
-    return models.Prefetch("assignments", queryset=assignments)
+    return models.Prefetch("assignments", queryset=_shown_assignments())
 
 
-class DocumentQuerySet(models.QuerySet):
+def topic_assignments_of(document: Document) -> list[DocumentTopic]:
+    return list(_shown_assignments().filter(document=document))
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
     def owned_by(self, user) -> DocumentQuerySet:
         return self.filter(owner=user)
 
@@ -33,10 +40,13 @@ class DocumentQuerySet(models.QuerySet):
         return self.exclude(state=Document.State.UPLOADING)
 
 
-class DocumentManager(models.Manager.from_queryset(DocumentQuerySet)):
-    def get_queryset(self) -> DocumentQuerySet:
+_DocumentManagerBase = models.Manager.from_queryset(DocumentQuerySet)
+
+
+class DocumentManager(_DocumentManagerBase):
+    def get_queryset(self) -> DocumentQuerySet:  # type: ignore[override]  # the stubs lose from_queryset's type
         # The search vectors are for the database's eyes only: never fetch them.
-        return super().get_queryset().defer("search_vector", "rank_vector")
+        return cast(DocumentQuerySet, super().get_queryset().defer("search_vector", "rank_vector"))
 
 
 class Document(models.Model):

@@ -18,11 +18,15 @@ class DocumentTopicSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="topic.id")
     name = StrictCharField(source="topic.name")
     is_system = serializers.BooleanField(source="topic.is_system")
-    source = serializers.ChoiceField(choices=DocumentTopic.Source.choices)
+    # Named as the API names it, though a serializer field has a `source` attribute of its own.
+    source = serializers.ChoiceField(choices=DocumentTopic.Source.choices)  # type: ignore[assignment]
     confidence = serializers.FloatField(allow_null=True)
 
 
 class DocumentSerializer(serializers.ModelSerializer):
+    """One document. Its topics are the prefetched `assignments`, or `context["assignments"]` when the caller
+    already has them (confirm does)."""
+
     topics = serializers.SerializerMethodField()
 
     class Meta:
@@ -44,17 +48,17 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(DocumentTopicSerializer(many=True))
     def get_topics(self, document: Document) -> list[dict]:
-        if getattr(document, "has_topics", True) is False:
-            return []  # known without asking the database (documents.services.document_confirm)
-        # Uses the prefetched assignments when the view prefetched them.
-        return DocumentTopicSerializer(document.assignments.all(), many=True).data
+        assignments = self.context.get("assignments")
+        if assignments is None:
+            assignments = document.assignments.all()
+        return list(DocumentTopicSerializer(assignments, many=True).data)
 
 
 class DocumentListItemSerializer(DocumentSerializer):
     """A document in a list: never its text; in search results (`q`), a short highlighted `snippet` of it."""
 
     # One nested serializer for the whole page instead of one per document: a quarter of the time.
-    topics = DocumentTopicSerializer(source="assignments", many=True, read_only=True)
+    topics = DocumentTopicSerializer(source="assignments", many=True, read_only=True)  # type: ignore[assignment]
     # Not read-only so the schema can mark it optional: lists without `q` leave it out (SkipField).
     snippet = serializers.CharField(
         source="search_snippet",
@@ -83,7 +87,8 @@ class UploadUrlInputSerializer(serializers.Serializer):
 
 class PresignedPostSerializer(serializers.Serializer):
     url = serializers.URLField()
-    fields = serializers.DictField(child=StrictCharField())
+    # Named as the API names it, though a serializer has a `fields` attribute of its own.
+    fields = serializers.DictField(child=StrictCharField())  # type: ignore[assignment]
     expires_at = serializers.DateTimeField()
 
 

@@ -9,6 +9,7 @@ import logging
 import os
 import unicodedata
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -99,7 +100,19 @@ def document_key(user: User, document_id) -> str:
     return f"u/{user.uuid}/{document_id}"
 
 
-def document_confirm(*, user: User, document_id) -> Document:
+@dataclass(frozen=True)
+class Confirmed:
+    """A confirmed document, and whether it has any topics yet.
+
+    The locked read that confirms the document learns this for nothing, so an answer shows the topics of a
+    document being confirmed (which rarely has any) without asking for them in vain.
+    """
+
+    document: Document
+    has_topics: bool
+
+
+def document_confirm(*, user: User, document_id) -> Confirmed:
     """Step 3 of D-05: verify the object, charge the quota once, and queue the document.
 
     The object's key follows from the ids, so storage is asked first, before any row is read or locked
@@ -107,7 +120,6 @@ def document_confirm(*, user: User, document_id) -> Document:
     """
     stored = storage.head(document_key(user, document_id))
     with transaction.atomic():
-        # has_topics lets the answer skip a query for the topics a document being confirmed rarely has yet.
         document = (
             Document.objects.owned_by(user)
             .select_for_update(of=("self",))
@@ -118,7 +130,7 @@ def document_confirm(*, user: User, document_id) -> Document:
         if document is None:
             raise NotFound()
         if document.state != Document.State.UPLOADING:
-            return document  # D-06: already confirmed, nothing more to charge
+            return Confirmed(document, document.has_topics)  # D-06: already confirmed, nothing more to charge
         if document.key != document_key(user, document_id):
             stored = storage.head(document.key)  # a key from another scheme: ask again (held lock, rare)
         if stored is None:
@@ -134,7 +146,7 @@ def document_confirm(*, user: User, document_id) -> Document:
             upload_discard(document)
     if rejected is not None:
         raise rejected  # after the block, so the discard commits
-    return document
+    return Confirmed(document, document.has_topics)
 
 
 def _mark_confirmed(document: Document, etag: str) -> None:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import storages
+from storages.backends.s3 import S3Storage
 
 from kite.errors import StorageUnavailable
 
@@ -29,12 +31,16 @@ class StoredObject:
     content_type: str
 
 
+def _s3(alias: str) -> S3Storage:
+    return cast(S3Storage, storages[alias])
+
+
 def _client(alias: str = "documents"):
-    return storages[alias].connection.meta.client
+    return _s3(alias).connection.meta.client
 
 
 def _bucket() -> str:
-    return storages["documents"].bucket_name
+    return _s3("documents").bucket_name
 
 
 def sha256_hex_to_b64(hex_digest: str) -> str:

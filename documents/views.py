@@ -22,7 +22,7 @@ from topics.models import DocumentTopic, Topic
 PAGE_SIZE = 25
 # Sort choices of the list page: (value, label, order_by). The default ("") is the best match while searching,
 # and the newest first otherwise, so typing a search on a sorted-by-date list still ranks the results.
-SORTS = [
+SORTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("-created", "Newest first", ("-created", "-pk")),
     ("created", "Oldest first", ("created", "pk")),
     ("title", "Title A–Z", ("title", "pk")),

@@ -17,7 +17,7 @@ def _origin(url: str) -> str:
 
 
 def build_policy() -> str:
-    storage = _origin(settings.S3_PUBLIC_ENDPOINT_URL)
+    storage = _origin(str(settings.S3_PUBLIC_ENDPOINT_URL))
     directives = {
         "default-src": "'self'",
         "script-src": "'self'",

@@ -6,6 +6,7 @@ under ./var/); production sets the variables listed in docs/configuration.md.
 
 import os
 from pathlib import Path
+from typing import Any, overload
 
 import dj_database_url
 from botocore.config import Config
@@ -14,6 +15,10 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+@overload
+def env(name: str, default: str) -> str: ...
+@overload
+def env(name: str, default: None = None) -> str | None: ...
 def env(name: str, default: str | None = None) -> str | None:
     """Read `name`, or the contents of the file named by `name_FILE` (for secrets)."""
     file_path = os.environ.get(f"{name}_FILE")
@@ -158,7 +163,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 S3_ENDPOINT_URL = env("S3_ENDPOINT_URL", "http://127.0.0.1:8333")
 # The browser signs nothing, but SigV4 covers the Host header: presign against
 # the address the browser will reach.
-S3_PUBLIC_ENDPOINT_URL = env("S3_PUBLIC_ENDPOINT_URL") or S3_ENDPOINT_URL
+S3_PUBLIC_ENDPOINT_URL: str = env("S3_PUBLIC_ENDPOINT_URL") or S3_ENDPOINT_URL
 S3_BUCKET = env("S3_BUCKET", "kite")
 S3_ACCESS_KEY_ID = env("S3_ACCESS_KEY_ID", "kite-dev-access")
 S3_SECRET_ACCESS_KEY = env("S3_SECRET_ACCESS_KEY", "kite-dev-secret")
@@ -204,6 +209,7 @@ STORAGES = {
 
 # --- Background work ---------------------------------------------------------
 BROKER_URL = env("BROKER_URL", "redis://127.0.0.1:6379/0")
+_broker_options: dict[str, Any]
 if BROKER_URL.startswith(("amqp://", "amqps://")):
     _broker_class, _broker_options = "dramatiq.brokers.rabbitmq.RabbitmqBroker", {"url": BROKER_URL}
 elif BROKER_URL.startswith(("redis://", "rediss://", "valkey://")):

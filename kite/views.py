@@ -36,7 +36,7 @@ def _check_broker() -> None:
     if client is not None:  # Redis / Valkey
         client.ping()
     else:  # RabbitMQ: opening a channel proves the connection
-        broker.channel  # noqa: B018
+        getattr(broker, "channel")  # noqa: B009  (a RabbitMQ broker opens the channel on access)
 
 
 @never_cache

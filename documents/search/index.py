@@ -57,10 +57,10 @@ class OnPostgreSQL(Func):
 
     template = "%(expressions)s"
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None, **extra_context):
         if connection.vendor != "postgresql":
-            return "NULL", []
-        return super().as_sql(compiler, connection, **extra_context)
+            return "NULL", ()
+        return super().as_sql(compiler, connection, function, template, arg_joiner, **extra_context)
 
 
 class SearchVectorIndex(GinIndex):

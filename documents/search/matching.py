@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchQueryField, SearchRank
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Func, QuerySet, TextField, Value
+from django.db.models import (
+    BooleanField,
+    Expression,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    QuerySet,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Greatest, Left, Lower, StrIndex, Substr
 
 from documents.search.fallback import fallback_search
@@ -52,7 +62,7 @@ def _postgresql_search(queryset: QuerySet, groups, owner_id: int) -> QuerySet:
     needle = first_word(groups)
     if needle:
         start = Greatest(Value(1), StrIndex(Lower("text"), Value(needle)) - Value(SNIPPET_WINDOW_LEAD))
-        window = Substr("text", start, SNIPPET_WINDOW_CHARS)
+        window: Func = Substr("text", start, SNIPPET_WINDOW_CHARS)
     else:
         window = Left("text", SNIPPET_WINDOW_CHARS)
     # The markers must not come from the text itself, or the text could place <mark> tags.
@@ -65,14 +75,16 @@ def _postgresql_search(queryset: QuerySet, groups, owner_id: int) -> QuerySet:
         stop_sel=STOP,
         max_words=18,
         min_words=8,
-        short_word=2,
+        short_word="2",  # a headline option, formatted into the SQL either way
         max_fragments=2,
         fragment_delimiter=" … ",
     )
     # ts_rank scores exclusions as zero: rank by the wanted terms alone.
     wanted = tuple(group for group in groups if not group[0].negated)
     if wanted:
-        rank = SearchRank(F("rank_vector"), SearchQuery(tsquery_source(wanted), config=CONFIG, search_type="raw"))
+        rank: Expression = SearchRank(
+            F("rank_vector"), SearchQuery(tsquery_source(wanted), config=CONFIG, search_type="raw")
+        )
     else:
         rank = Value(0.0, output_field=FloatField())
     return queryset.filter(owner_match(owner_id, groups)).annotate(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.paginator import EmptyPage, Paginator
-from django.db.models import Count, F, RowRange, Window
+from typing import cast
+
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.db.models import Count, F, QuerySet, RowRange, Window
 
 
 class SearchPaginator(Paginator):
@@ -14,24 +16,31 @@ class SearchPaginator(Paginator):
     UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)``): PostgreSQL then ranks each match once, below the window,
     and sorts the matches once for both, holding only the listed columns, never the text the snippets come
     from. Other querysets are paged as usual.
+
+    One reliance on Django's Paginator, named here: its `count` is a cached property, so assigning `count`
+    fills that cache and a later `page.paginator.count` asks nothing more.
     """
 
+    @property
+    def _queryset(self) -> QuerySet:
+        return cast(QuerySet, self.object_list)
+
     def _searching(self) -> bool:
-        return "search_rank" in self.object_list.query.annotations and "count" not in self.__dict__
+        return "search_rank" in self._queryset.query.annotations and "count" not in self.__dict__
 
     def page(self, number):
         if not self._searching() or not str(number).isdigit() or int(number) < 1:
             return super().page(number)
         number = int(number)
         bottom = (number - 1) * self.per_page
-        query = self.object_list.query
-        order = [_order_expression(item) for item in (query.order_by or self.object_list.model._meta.ordering)]
+        query = self._queryset.query
+        order = [_order_expression(item) for item in (query.order_by or self._queryset.model._meta.ordering)]
         total = Window(Count("pk"), order_by=order, frame=RowRange(start=None, end=None))
-        rows = list(self.object_list.annotate(search_total=total)[bottom : bottom + self.per_page])
+        rows = list(self._queryset.annotate(search_total=total)[bottom : bottom + self.per_page])
         if not rows and number > 1:
             return super().page(number)  # past the end: count, and answer as any paginator does
         self.count = rows[0].search_total if rows else 0
-        return self._get_page(rows, number, self)
+        return Page(rows, number, self)
 
     def get_page(self, number):
         """As Paginator.get_page (a valid page, whatever `number` is), without counting first while searching."""

@@ -13,7 +13,8 @@ from topics.classification.models import ProviderSettings
 class EffectiveProviderSerializer(serializers.Serializer):
     kind = StrictCharField()
     model = StrictCharField(allow_blank=True)
-    source = serializers.ChoiceField(choices=["user", "default", "builtin"])
+    # Named as the API names it, though a serializer field has a `source` attribute of its own.
+    source = serializers.ChoiceField(choices=["user", "default", "builtin"])  # type: ignore[assignment]
 
 
 class ProviderSerializer(serializers.Serializer):

@@ -151,14 +151,17 @@ def _answer_schema(names: list[str]) -> dict[str, Any]:
     }
 
 
+# The client would fill these from the server's OPENAI_ORG_ID / OPENAI_PROJECT_ID; they are not the user's.
+_NOT_FROM_SERVER_ENVIRONMENT: dict[str, Any] = {"OpenAI-Organization": openai.omit, "OpenAI-Project": openai.omit}
+
+
 def _ask_openai(config: ProviderConfig, prompt: _Prompt, timeout: float, http_client) -> object:
     base_url = config.base_url.rstrip("/") or OPENAI_DEFAULT_BASE_URL
     with openai.OpenAI(
         http_client=http_client,
         base_url=base_url,
         api_key=config.api_key or NO_API_KEY,
-        # The client would fill these from the server's OPENAI_ORG_ID / OPENAI_PROJECT_ID; they are not the user's.
-        default_headers={"OpenAI-Organization": openai.omit, "OpenAI-Project": openai.omit},
+        default_headers=_NOT_FROM_SERVER_ENVIRONMENT,
         timeout=timeout,
         max_retries=0,
     ) as client:
