@@ -72,7 +72,7 @@ class DocumentViewSet(
         return self._list_queryset(queryset.defer("text"))
 
     def _list_queryset(self, queryset):
-        """API.md's filters and orderings, in a constant number of queries whatever the page size."""
+        """docs/api.md's filters and orderings, in a constant number of queries whatever the page size."""
         params = self.request.query_params
         if state := params.get("state"):
             if state not in Document.State.values:

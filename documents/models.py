@@ -72,7 +72,7 @@ class Document(models.Model):
     classify = models.BooleanField(default=True)
     text = models.TextField(blank=True)
     # Set when the processing message is handed to the broker; None means the
-    # hand-off failed and the sweeper must send it (SPEC §4).
+    # hand-off failed and the sweeper must send it (docs/requirements.md, Brokers).
     enqueued_at = models.DateTimeField(null=True, blank=True)
     topics = models.ManyToManyField("topics.Topic", through="topics.DocumentTopic", related_name="documents")
     created = models.DateTimeField(auto_now_add=True)

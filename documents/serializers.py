@@ -1,4 +1,4 @@
-"""Input and output shapes of the document endpoints (API.md)."""
+"""Input and output shapes of the document endpoints (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Shared REST plumbing: the error shape and pagination of API.md."""
+"""Shared REST plumbing: the error shape and pagination of docs/api.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Errors raised by Kite's services, carrying the HTTP status and code of API.md."""
+"""Errors raised by Kite's services, carrying the HTTP status and code of docs/api.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""OpenAPI post-processing: document the error answers every endpoint can give, in API.md's shape."""
+"""OpenAPI post-processing: document the error answers every endpoint can give, in docs/api.md's shape."""
 
 from __future__ import annotations
 

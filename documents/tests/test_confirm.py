@@ -94,7 +94,7 @@ def test_duplicate_of_own_document_gets_409_with_its_id(alice_api, bob_api, uniq
 
 
 def test_confirm_answers_with_topics_chosen_during_the_upload(alice, alice_api, unique_bytes):
-    """API.md confirm: the answer is the whole document, including topics set by hand before the confirm."""
+    """docs/api.md confirm: the answer is the whole document, including topics set by hand before the confirm."""
     from topics.models import Topic
 
     topic = Topic.objects.create(owner=alice, name="Letters")

@@ -4,7 +4,7 @@ from quotas.models import Quota
 
 
 def test_list_shows_only_own_documents(alice_api, bob_api, unique_bytes):
-    """SEC-04: the list holds the requesting user's documents only, paginated as API.md says."""
+    """SEC-04: the list holds the requesting user's documents only, paginated as docs/api.md says."""
     mine = upload_document(alice_api, unique_bytes(10), filename="mine.txt")
     upload_document(bob_api, unique_bytes(10), filename="bobs.txt")
     answer = alice_api.get("/api/documents/")
@@ -28,7 +28,7 @@ def test_list_shows_only_own_documents(alice_api, bob_api, unique_bytes):
 
 
 def test_list_filters_and_orders(alice_api, unique_bytes):
-    """API.md: ?state=, ?ordering= and ?q= narrow and sort the list; bad values answer 400."""
+    """docs/api.md: ?state=, ?ordering= and ?q= narrow and sort the list; bad values answer 400."""
     upload_document(alice_api, unique_bytes(30), filename="zebra report.txt")
     upload_document(alice_api, unique_bytes(10), filename="apple notes.txt", classify=False)
     titles = [d["title"] for d in alice_api.get("/api/documents/?ordering=title").json()["results"]]

@@ -56,7 +56,7 @@ def test_storage_down_during_delete_releases_once_and_deletes_the_object_later(
 
 @pytest.mark.django_db(transaction=True)
 def test_broker_down_during_confirm_the_document_is_stored_and_classified_later(alice, own_broker, unique_bytes):
-    """DOC-01, SPEC §4: with the broker unreachable, confirm still stores and charges the document; the
+    """DOC-01: with the broker unreachable, confirm still stores and charges the document; the
     sweeper sends it once the broker is back, and a worker processes it without any user action."""
     valkey, broker = own_broker
     client = api_client_for(alice)

@@ -69,7 +69,7 @@ LISTS = [
 
 @pytest.mark.parametrize("url", LISTS)
 def test_api_list_queries_do_not_grow_with_page_size(alice, token_client, django_assert_num_queries, url):
-    """API.md lists: the same few queries at page size 5 and 50, with four topics on every document."""
+    """docs/api.md lists: the same few queries at page size 5 and 50, with four topics on every document."""
     topic = seed(alice, documents=60, topics=4)[0]
     expected = API_SEARCH_QUERIES if "q=" in url else API_LIST_QUERIES
     for page_size in (5, 50):
@@ -81,7 +81,7 @@ def test_api_list_queries_do_not_grow_with_page_size(alice, token_client, django
 
 
 def test_api_list_queries_do_not_grow_with_the_number_of_topics(alice, token_client, django_assert_num_queries):
-    """API.md lists: ten topics per document cost the same queries as one."""
+    """docs/api.md lists: ten topics per document cost the same queries as one."""
     seed(alice, documents=30, topics=10)
     with django_assert_num_queries(API_SEARCH_QUERIES):
         results = token_client.get("/api/documents/?page_size=30&q=zeppelin").json()["results"]
@@ -89,7 +89,7 @@ def test_api_list_queries_do_not_grow_with_the_number_of_topics(alice, token_cli
 
 
 def test_api_list_with_a_session_costs_one_more_query(alice, django_assert_num_queries):
-    """API.md: the browser's session works too; it costs its session and user lookups instead of the token's."""
+    """docs/api.md: the browser's session works too; it costs its session and user lookups instead of the token's."""
     seed(alice, documents=30, topics=3)
     client = APIClient()
     client.force_login(alice)

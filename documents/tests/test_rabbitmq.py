@@ -1,4 +1,4 @@
-"""BROKER_URL may name RabbitMQ (SPEC §4): the same upload-to-classification path runs through it."""
+"""BROKER_URL may name RabbitMQ (docs/requirements.md): the same upload-to-classification path runs through it."""
 
 import os
 
@@ -28,7 +28,7 @@ def rabbitmq_broker():
 
 @pytest.mark.django_db(transaction=True)
 def test_documents_are_processed_through_rabbitmq(alice, rabbitmq_broker):
-    """DOC-01, SPEC §4: confirm enqueues on RabbitMQ and a worker consuming RabbitMQ classifies the document."""
+    """DOC-01: confirm enqueues on RabbitMQ and a worker consuming RabbitMQ classifies the document."""
     worker = dramatiq.Worker(rabbitmq_broker, worker_threads=1)
     worker.start()
     try:

@@ -39,7 +39,7 @@ def library(alice):
 
 
 def test_finds_words_in_title_filename_and_text(alice_api, library):
-    """API.md `?q=`: a word is found in the title, the filename or the extracted text."""
+    """docs/api.md `?q=`: a word is found in the title, the filename or the extracted text."""
     assert titles(alice_api, "holiday") == ["Holiday"]
     assert titles(alice_api, "quittung") == ["Scan 0042"]
     assert titles(alice_api, "kaffee-quittung.pdf") == ["Scan 0042"]
@@ -84,7 +84,7 @@ def test_title_matches_rank_above_text_matches(alice):
 
 
 def test_api_orders_by_relevance_unless_asked_otherwise(alice_api, alice):
-    """API.md: with `q` and no `ordering`, best match first; an explicit `ordering` still applies."""
+    """docs/api.md: with `q` and no `ordering`, best match first; an explicit `ordering` still applies."""
     stored_document(alice, "b notes", "about insurance")
     stored_document(alice, "a insurance", "renewal")
     assert titles(alice_api, "insurance") == ["a insurance", "b notes"]
@@ -93,7 +93,7 @@ def test_api_orders_by_relevance_unless_asked_otherwise(alice_api, alice):
 
 
 def test_results_carry_a_highlighted_snippet_and_lists_never_carry_text(alice_api, library):
-    """API.md: search results add a short `snippet` with the matches in <mark>; no list carries the text."""
+    """docs/api.md: search results add a short `snippet` with the matches in <mark>; no list carries the text."""
     result = alice_api.get("/api/documents/", {"q": "tax"}).json()["results"][0]
     assert "<mark>taxes</mark>" in result["snippet"] and "<mark>tax</mark> office" in result["snippet"]
     assert "text" not in result and "search_vector" not in result
@@ -207,7 +207,7 @@ def test_odd_queries_answer_a_list(alice_api, alice, q):
 
 
 def test_filters_combine_with_search(alice_api, alice):
-    """API.md: `q` combines with `state` and the pagination stays exact."""
+    """docs/api.md: `q` combines with `state` and the pagination stays exact."""
     stored_document(alice, "Report one", "zeppelin")
     stored_document(alice, "Report two", "zeppelin", state=Document.State.FAILED)
     assert titles(alice_api, "zeppelin", state="failed") == ["Report two"]
@@ -216,7 +216,7 @@ def test_filters_combine_with_search(alice_api, alice):
 
 
 def test_search_pages_count_every_match(alice_api, alice):
-    """API.md pagination: search results page and count exactly, an empty search is an empty page, and a page
+    """docs/api.md pagination: search results page and count exactly, an empty search is an empty page, and a page
     past the end answers 404 as any list does."""
     for i in range(7):
         stored_document(alice, f"Report {i}", "zeppelin")

@@ -1,4 +1,4 @@
-"""compose.yaml is valid Compose and describes Kite's production shape (SPEC §2)."""
+"""compose.yaml is valid Compose and describes Kite's production shape (docs/requirements.md, Production shape)."""
 
 import json
 from pathlib import Path
@@ -18,7 +18,7 @@ def compose_schema() -> dict:
 
 
 def test_compose_file_matches_the_compose_specification():
-    """SPEC §2: compose.yaml validates against the Compose specification's JSON schema."""
+    """Production shape: compose.yaml validates against the Compose specification's JSON schema."""
     jsonschema.validate(COMPOSE, compose_schema())
 
 
@@ -33,7 +33,7 @@ def test_compose_schema_check_rejects_a_broken_file():
 
 
 def test_compose_has_every_part_of_the_production_shape():
-    """SPEC §2: postgres, an S3 store, valkey, web (gunicorn), worker (rundramatiq), a one-shot migrate."""
+    """Production shape: postgres, an S3 store, valkey, web (gunicorn), worker (rundramatiq), a one-shot migrate."""
     services = COMPOSE["services"]
     assert {"postgres", "s3", "valkey", "web", "worker", "migrate"} <= set(services)
     assert services["web"]["command"][0] == "gunicorn"
@@ -45,7 +45,7 @@ def test_compose_has_every_part_of_the_production_shape():
 
 
 def test_app_services_share_one_environment_naming_every_setting():
-    """SPEC §2: web, worker and migrate are configured through the same environment variables."""
+    """Production shape: web, worker and migrate are configured through the same environment variables."""
     environments = [COMPOSE["services"][name]["environment"] for name in APP_SERVICES]
     assert all(env == environments[0] for env in environments)
     for variable in (
