@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import User
 from bench.corpus import TOPIC_OF_CATEGORY, TOPICS, Corpus
-from documents import reconcile, services
+from documents import reconcile
 from documents.models import Document
 from quotas.models import Quota
 from topics.models import DocumentTopic, Topic
@@ -128,14 +128,3 @@ def quota_of(user_id: int) -> dict:
         "stored_bytes": sum(stored.values_list("size_bytes", flat=True)),
         "stored_documents": stored.count(),
     }
-
-
-def count_matches(user_id: int, q: str) -> int:
-    return services.document_search(user_id, q).count()
-
-
-def document_states(user_id: int) -> dict[str, int]:
-    states: dict[str, int] = {}
-    for state in Document.objects.filter(owner_id=user_id).values_list("state", flat=True):
-        states[state] = states.get(state, 0) + 1
-    return states

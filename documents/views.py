@@ -1,6 +1,7 @@
 """Server-rendered document pages: the list, the upload page, one document, and the live states they poll."""
 
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,26 +12,16 @@ from django.db.models import F, OuterRef
 from django.db.models.functions import JSONObject
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from documents import search, services, storage
+from documents import search, selectors, services, storage
 from documents.models import Document
 from kite.errors import KiteError
 from topics.models import DocumentTopic, Topic
 
 PAGE_SIZE = 25
-# Sort choices of the list page: (value, label, order_by). The default ("") is the best match while searching,
-# and the newest first otherwise, so typing a search on a sorted-by-date list still ranks the results.
-SORTS: list[tuple[str, str, tuple[str, ...]]] = [
-    ("-created", "Newest first", ("-created", "-pk")),
-    ("created", "Oldest first", ("created", "pk")),
-    ("title", "Title A–Z", ("title", "pk")),
-    ("-title", "Title Z–A", ("-title", "-pk")),
-    ("-size_bytes", "Largest first", ("-size_bytes", "-pk")),
-    ("size_bytes", "Smallest first", ("size_bytes", "pk")),
-]
-BEST_MATCH = ("-search_rank", "-created", "-pk")
 MAX_POLLED_IDS = 100
 
 
@@ -41,9 +32,18 @@ def _own_document(request, pk) -> Document:
     return document
 
 
+@dataclass(frozen=True)
+class ListedTopic:
+    """A topic as a list row shows it: what `documents/_topic.html` needs of an assignment."""
+
+    topic: Topic
+    source: str
+    confidence: float | None
+
+
 def _with_topic_rows(documents):
-    """On PostgreSQL each listed document brings its assignments along as an array, saving the list a query;
-    elsewhere they are prefetched."""
+    """On PostgreSQL each listed document brings its assignments along as an array (`topic_rows`), saving the
+    list a query; elsewhere they are prefetched."""
     if connections[documents.db].vendor != "postgresql":
         return documents.with_topics()
     rows = DocumentTopic.objects.filter(document=OuterRef("pk")).values(
@@ -52,67 +52,49 @@ def _with_topic_rows(documents):
     return documents.annotate(topic_rows=ArraySubquery(rows))
 
 
-def _attach_topic_chips(documents, topics: list[Topic]) -> None:
-    """`document.chips`: its assignments, each with its topic from `topics` (every topic it can be filed under)."""
-    by_id = {topic.pk: topic for topic in topics}
-    for document in documents:
-        if not hasattr(document, "topic_rows"):
-            document.chips = list(document.assignments.all())
-            continue
-        document.chips = sorted(
-            (
-                DocumentTopic(
-                    document=document, topic=by_id[row["topic"]], source=row["source"], confidence=row["confidence"]
-                )
-                for row in document.topic_rows
-                if row["topic"] in by_id
-            ),
-            key=lambda assignment: assignment.topic.name,
-        )
+def _listed_topics(document, topics_by_id: dict[int, Topic]) -> list[ListedTopic]:
+    """The document's topics by name, from its `topic_rows` and the topics the page has already read."""
+    if not hasattr(document, "topic_rows"):
+        return [ListedTopic(a.topic, a.source, a.confidence) for a in document.assignments.all()]
+    listed = [
+        ListedTopic(topics_by_id[row["topic"]], row["source"], row["confidence"])
+        for row in document.topic_rows
+        if row["topic"] in topics_by_id
+    ]
+    return sorted(listed, key=lambda item: item.topic.name)
 
 
 @login_required
 def document_list(request):
-    """UI-01: search, topic and state filters, sorting and pagination of the person's stored documents.
+    """UI-01: search, topic and state filters, ordering and pagination of the person's stored documents.
 
     Five queries whatever the page holds: session, person with quota, topic choices, count, and the page with
     each document's topics (a search's page query counts its matches too).
     """
     documents = _with_topic_rows(Document.objects.owned_by(request.user).stored())
-    q = request.GET.get("q", "").strip()
-    ranked = False
-    if q:
-        documents = services.document_search(request.user, q, documents)
-        ranked = "search_rank" in documents.query.annotations
+    filterset = selectors.document_filter(request.GET, documents, request, lenient=True)
+    filters = filterset.form.cleaned_data if filterset.is_valid() else {}
     topics = list(Topic.objects.visible_to(request.user))
-    topic = request.GET.get("topic", "")
-    if topic.isdigit() and any(t.pk == int(topic) for t in topics):
-        documents = documents.filter(assignments__topic_id=int(topic))
-    else:
-        topic = ""
-    state = request.GET.get("state", "")
-    if state in Document.State.values:
-        documents = documents.filter(state=state)
-    else:
-        state = ""
-    sorts = [(value, label, order) for value, label, order in SORTS if ranked or value != "-created"]
-    sorts.insert(0, ("", "Best match", BEST_MATCH) if ranked else ("", "Newest first", SORTS[0][2]))
-    orderings = {value: order for value, _, order in sorts}
-    sort = request.GET.get("sort", "")
-    if sort not in orderings:
-        sort = ""
-    page = search.SearchPaginator(documents.order_by(*orderings[sort]), PAGE_SIZE).get_page(request.GET.get("page"))
-    _attach_topic_chips(page.object_list, topics)
+    page = search.SearchPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    topics_by_id = {topic.pk: topic for topic in topics}
+    rows = [(document, _listed_topics(document, topics_by_id)) for document in page.object_list]
+    default = "Best match" if filterset.searching else selectors.ORDERING_LABELS[selectors.DEFAULT_ORDERING]
+    orderings = [("", default)] + [
+        (value, label)
+        for value, label in selectors.ORDERING_LABELS.items()
+        if filterset.searching or value != selectors.DEFAULT_ORDERING
+    ]
     context = {
         "page": page,
-        "q": q,
-        "topic": topic,
-        "state": state,
-        "sort": sort,
-        "sorts": [(value, label) for value, label, _ in sorts],
+        "rows": rows,
+        "q": filters.get("q") or "",
+        "topic": str(filters.get("topic") or ""),
+        "state": filters.get("state") or "",
+        "ordering": filters.get("ordering") or "",
+        "orderings": orderings,
         "topics": topics,
         "states": [(value, label) for value, label in Document.State.choices if value != Document.State.UPLOADING],
-        "filtered": bool(q or topic or state),
+        "filtered": bool(filters.get("q") or filters.get("topic") or filters.get("state")),
     }
     return render(request, "documents/list.html", context)
 
@@ -121,34 +103,32 @@ def document_list(request):
 @require_GET
 @never_cache
 def document_states(request):
-    """The live state and topics of the listed documents (`?ids=a,b`); ids that are not the person's are ignored."""
+    """The live state and topics of the listed documents (`?ids=a,b`), as the fragments the pages show;
+    `detailed=1` renders them as the document page does. Ids that are not the person's are ignored."""
     ids = []
     for value in ",".join(request.GET.getlist("ids")).split(",")[:MAX_POLLED_IDS]:
         try:
             ids.append(uuid.UUID(value.strip()))
         except ValueError:
             continue
+    detailed = request.GET.get("detailed") == "1"
     documents = Document.objects.owned_by(request.user).filter(pk__in=ids).with_topics()
-    return JsonResponse({"documents": [_state_of(document) for document in documents]})
+    return JsonResponse({"documents": [_state_of(document, detailed) for document in documents]})
 
 
-def _state_of(document: Document) -> dict:
+def _state_of(document: Document, detailed: bool) -> dict:
+    """What a page needs to redraw a document in place: its state, and the server's own HTML for its badge and
+    topics (the scripts swap these in rather than building markup of their own)."""
+    assignments = list(document.assignments.all())
+    context = {"document": document, "assignments": assignments, "detailed": detailed}
     return {
         "id": str(document.pk),
         "state": document.state,
-        "label": document.get_state_display(),
         "pending": document.is_pending,
         "error": document.error,
-        "topics": [
-            {
-                "id": assignment.topic_id,
-                "name": assignment.topic.name,
-                "source": assignment.source,
-                "source_label": assignment.get_source_display(),
-                "confidence": assignment.confidence,
-            }
-            for assignment in document.assignments.all()
-        ],
+        "topic_ids": [assignment.topic_id for assignment in assignments],
+        "state_html": render_to_string("documents/_state.html", context),
+        "topics_html": render_to_string("documents/_topics.html", context),
     }
 
 
@@ -180,7 +160,7 @@ def document_topics(request, pk):
     """T-01: the checked topics become the document's manual topics; unchecked ones are removed."""
     document = _own_document(request, pk)
     ids = [int(value) for value in request.POST.getlist("topics") if value.isdigit()]
-    return _act_and_return(
+    return _run_and_report(
         request,
         document,
         "Topics saved.",
@@ -192,7 +172,7 @@ def document_topics(request, pk):
 @require_POST
 def document_reclassify(request, pk):
     document = _own_document(request, pk)
-    return _act_and_return(
+    return _run_and_report(
         request,
         document,
         "Kite will file this document again; your own topic choices stay.",
@@ -200,7 +180,7 @@ def document_reclassify(request, pk):
     )
 
 
-def _act_and_return(request, document: Document, success: str, action):
+def _run_and_report(request, document: Document, success: str, action):
     """Run a service call for a button on the document page; report its outcome there."""
     try:
         action()

@@ -12,9 +12,6 @@ class TopicQuerySet(models.QuerySet):
     def visible_to(self, user) -> TopicQuerySet:
         return self.filter(Q(owner=user) | Q(owner__isnull=True))
 
-    def system(self) -> TopicQuerySet:
-        return self.filter(owner__isnull=True)
-
 
 class Topic(models.Model):
     owner = models.ForeignKey(

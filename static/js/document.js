@@ -1,5 +1,5 @@
 // One document: follow its state while Kite files it, and show the topics it gets.
-import { StateWatcher, isPending, renderBadge, renderTopics } from "./live.js";
+import { StateWatcher, isPending, swapIn } from "./live.js";
 
 const root = document.getElementById("document");
 const editor = document.getElementById("topic-editor");
@@ -10,14 +10,14 @@ editor?.addEventListener("change", () => {
 
 function show(doc) {
   root.dataset.state = doc.state;
-  renderBadge(document.getElementById("document-state"), doc);
-  renderTopics(document.getElementById("document-topics"), doc.topics, { detailed: true });
+  swapIn(document.getElementById("document-state"), doc.state_html);
+  swapIn(document.getElementById("document-topics"), doc.topics_html);
   const error = document.getElementById("document-error");
   error.textContent = doc.error;
   error.hidden = !doc.error;
   if (editor && !edited) {
     // The classifier's choices, unless the person has started changing them.
-    const chosen = new Set(doc.topics.map((topic) => String(topic.id)));
+    const chosen = new Set(doc.topic_ids.map(String));
     for (const box of editor.querySelectorAll("input[name=topics]")) box.checked = chosen.has(box.value);
   }
 }

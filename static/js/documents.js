@@ -1,5 +1,5 @@
 // Documents list: keep the state badges and topics of queued and processing documents current without a reload.
-import { StateWatcher, isPending, renderBadge, renderTopics } from "./live.js";
+import { StateWatcher, isPending, swapIn } from "./live.js";
 
 const table = document.getElementById("documents");
 if (table) {
@@ -7,8 +7,8 @@ if (table) {
   const watcher = new StateWatcher(table.dataset.statesUrl, (doc) => {
     const row = rows.get(doc.id);
     row.dataset.state = doc.state;
-    renderBadge(row.querySelector("[data-state-badge]"), doc);
-    renderTopics(row.querySelector("[data-topics]"), doc.topics);
+    swapIn(row.querySelector("[data-state-slot]"), doc.state_html);
+    swapIn(row.querySelector("[data-topics]"), doc.topics_html);
   });
   for (const [id, row] of rows) if (isPending(row.dataset.state)) watcher.watch(id);
 }

@@ -1,13 +1,7 @@
 // Live document states: poll Kite for the documents that are still queued or
-// processing, update their badges and topics in place, and stop when none is.
+// processing, swap in the badges and topics it renders, and stop when none is.
 
 export const POLL_INTERVAL_MS = 2000;
-
-const SOURCES = {
-  manual: ["you", "Chosen by you"],
-  llm: ["AI", "Filed by your AI provider"],
-  builtin: ["built-in", "Filed by the built-in classifier"],
-};
 
 export function isPending(state) {
   return state === "queued" || state === "processing";
@@ -26,35 +20,10 @@ export function formatBytes(bytes) {
   return `${value.toFixed(1)}\u00a0${units[unit]}`;
 }
 
-export function renderBadge(badge, doc) {
-  for (const name of [...badge.classList]) if (name.startsWith("state-")) badge.classList.remove(name);
-  badge.classList.add(`state-${doc.state}`);
-  badge.textContent = doc.label;
-}
-
-export function renderTopics(container, topics, { detailed = false } = {}) {
-  container.replaceChildren();
-  if (topics.length === 0) {
-    const none = document.createElement("span");
-    none.className = "muted";
-    none.textContent = detailed ? "No topics yet." : "—";
-    container.append(none);
-    return;
-  }
-  for (const topic of topics) {
-    const [short, long] = SOURCES[topic.source] ?? [topic.source, topic.source];
-    const percent = topic.confidence === null ? "" : `${Math.round(topic.confidence * 100)}%`;
-    const chip = document.createElement("span");
-    chip.className = `topic source-${topic.source}`;
-    chip.title = percent ? `${long}, confidence ${percent}` : long;
-    chip.textContent = topic.name;
-    if (detailed) {
-      const small = document.createElement("small");
-      small.textContent = percent ? `${short} · ${percent}` : short;
-      chip.append(" ", small);
-    }
-    container.append(chip, " ");
-  }
+// Put the server's rendered fragment (`doc.state_html`, `doc.topics_html`) in place: Kite renders every
+// badge and topic chip once, in its templates, and escapes them there.
+export function swapIn(container, html) {
+  container.innerHTML = html;
 }
 
 // Polls `url?ids=…` every `interval` ms while some watched document is pending;
@@ -69,9 +38,12 @@ export class StateWatcher {
     this.ids = new Set();
   }
 
-  watch(id) {
+  // `now`: ask at once (a document just confirmed), not after the interval.
+  watch(id, { now = false } = {}) {
     this.ids.add(id);
-    this.#schedule();
+    if (now && this.#timer !== null) clearTimeout(this.#timer);
+    if (now) this.#timer = setTimeout(() => this.#poll(), 0);
+    else this.#schedule();
   }
 
   get active() {
@@ -86,7 +58,9 @@ export class StateWatcher {
     const ids = [...this.ids];
     let answer;
     try {
-      const response = await fetch(`${this.url}?ids=${ids.join(",")}`, {
+      const url = new URL(this.url, window.location.href);
+      url.searchParams.set("ids", ids.join(","));
+      const response = await fetch(url, {
         credentials: "same-origin",
         headers: { Accept: "application/json" },
       });

@@ -1,7 +1,7 @@
 // Upload page: for each file, check it fits, hash it, ask Kite for a presigned
 // POST, send the bytes straight to storage with a progress bar, confirm, then
 // follow the document's state while Kite files it.
-import { StateWatcher, formatBytes, renderBadge, renderTopics } from "./live.js";
+import { StateWatcher, formatBytes, swapIn } from "./live.js";
 
 const PARALLEL_UPLOADS = 3;
 const form = document.getElementById("upload-form");
@@ -128,7 +128,6 @@ class Upload {
     size.className = "size muted";
     size.textContent = formatBytes(file.size);
     this.badge = document.createElement("span");
-    this.badge.className = "badge";
     this.badge.hidden = true;
     head.append(name, " ", size, " ", this.badge);
     this.bar = document.createElement("progress");
@@ -207,18 +206,18 @@ class Upload {
     link.href = documentUrl(doc.id);
     link.textContent = "Uploaded: open the document";
     this.status.replaceChildren(link);
-    this.showState({ ...doc, label: doc.state.charAt(0).toUpperCase() + doc.state.slice(1) });
-    if (doc.state === "queued" || doc.state === "processing") watcher.watch(doc.id);
+    // Kite renders the badge and topics: ask for them now, and again while it files the document.
+    watcher.watch(doc.id, { now: true });
     refreshQuota();
   }
 
   showState(doc) {
     this.badge.hidden = false;
     this.li.dataset.state = doc.state;
-    renderBadge(this.badge, doc);
-    if (doc.topics.length > 0 || doc.state === "classified") {
+    swapIn(this.badge, doc.state_html);
+    if (doc.topic_ids.length > 0 || doc.state === "classified") {
       this.topics.hidden = false;
-      renderTopics(this.topics, doc.topics);
+      swapIn(this.topics, doc.topics_html);
     }
     this.note.textContent = doc.error;
     this.note.hidden = !doc.error;

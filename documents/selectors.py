@@ -1,0 +1,86 @@
+"""Reads shared by the document pages and the API: one filter for a person's document list.
+
+Both take the same parameters (`q`, `topic`, `state`, `ordering`) with the same meaning. The API answers 400
+to a bad value; the page ignores it, since a hand-edited address should still show the list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django.http import QueryDict
+
+from documents import search
+from documents.models import Document, DocumentQuerySet
+
+# Each ordering ends on the primary key, so pages never overlap when values tie.
+ORDERINGS = {
+    "-created": ("-created", "-pk"),
+    "created": ("created", "pk"),
+    "title": ("title", "pk"),
+    "-title": ("-title", "-pk"),
+    "-size_bytes": ("-size_bytes", "-pk"),
+    "size_bytes": ("size_bytes", "pk"),
+}
+ORDERING_LABELS = {
+    "-created": "Newest first",
+    "created": "Oldest first",
+    "title": "Title A–Z",
+    "-title": "Title Z–A",
+    "-size_bytes": "Largest first",
+    "size_bytes": "Smallest first",
+}
+DEFAULT_ORDERING = "-created"
+BEST_MATCH = ("-search_rank", "-created", "-pk")
+
+
+class IdFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class DocumentFilter(django_filters.FilterSet):
+    """A person's documents narrowed by search, topic and state, in the chosen order.
+
+    Without `ordering`, a search lists the best match first and any other list the newest first. The owner
+    is `request.user`: a search matches only their words.
+    """
+
+    q = django_filters.CharFilter(method="filter_q", strip=True)
+    topic = IdFilter(field_name="assignments__topic_id", min_value=1)
+    state = django_filters.ChoiceFilter(choices=Document.State.choices)
+    ordering = django_filters.ChoiceFilter(choices=list(ORDERING_LABELS.items()), method="filter_ordering")
+
+    class Meta:
+        model = Document
+        fields: list[str] = []
+
+    def filter_q(self, queryset: DocumentQuerySet, name: str, value: str) -> QuerySet[Document]:
+        return search.document_search(queryset, value, owner=self.request.user)
+
+    def filter_ordering(self, queryset: DocumentQuerySet, name: str, value: str) -> DocumentQuerySet:
+        return queryset  # applied last, in filter_queryset, where the default depends on the search
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        queryset = super().filter_queryset(queryset)
+        ordering = self.form.cleaned_data.get("ordering")
+        if ordering:
+            return queryset.order_by(*ORDERINGS[ordering])
+        return queryset.order_by(*(BEST_MATCH if self.searching else ORDERINGS[DEFAULT_ORDERING]))
+
+    @property
+    def searching(self) -> bool:
+        return bool(self.form.cleaned_data.get("q"))
+
+
+def document_filter(params: QueryDict, queryset: DocumentQuerySet, request, *, lenient: bool) -> DocumentFilter:
+    """The filter for `params`; with `lenient`, values that are not valid are dropped instead of refused."""
+    filterset = DocumentFilter(params, queryset=queryset, request=request)
+    if lenient and not filterset.is_valid():
+        params = params.copy()
+        for name in filterset.errors:
+            params.pop(name, None)
+        filterset = DocumentFilter(params, queryset=queryset, request=request)
+    return filterset

@@ -1,0 +1,63 @@
+"""UI-01: the list page and the API filter with one selector and the same parameter names."""
+
+import pytest
+
+from conftest import stored_document
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def three(alice):
+    return [
+        stored_document(alice, "apple notes", "crumble recipe".ljust(30, ".")),
+        stored_document(alice, "banana notes", "smoothie recipe", state="failed"),
+        stored_document(alice, "cherry notes", "jam".ljust(20, ".")),
+    ]
+
+
+def page_titles(client, **params) -> list[str]:
+    answer = client.get("/documents/", params)
+    assert answer.status_code == 200
+    return [document.title for document, _ in answer.context["rows"]]
+
+
+def api_titles(client, **params) -> list[str]:
+    answer = client.get("/api/documents/", params)
+    assert answer.status_code == 200, answer.content
+    return [document["title"] for document in answer.json()["results"]]
+
+
+def test_page_and_api_take_the_same_parameters(client, alice, alice_api, three):
+    """UI-01: `q`, `state` and `ordering` mean the same on the page and in the API."""
+    client.force_login(alice)
+    for params, expected in [
+        ({"ordering": "title"}, ["apple notes", "banana notes", "cherry notes"]),
+        ({"ordering": "-size_bytes"}, ["apple notes", "cherry notes", "banana notes"]),  # 30, 20, 15 bytes
+        ({"state": "failed"}, ["banana notes"]),
+        ({"q": "recipe", "ordering": "-title"}, ["banana notes", "apple notes"]),
+    ]:
+        assert page_titles(client, **params) == api_titles(alice_api, **params) == expected, params
+
+
+def test_the_page_ignores_bad_values_the_api_refuses(client, alice, alice_api, three):
+    """UI-01, SEC-06: a hand-edited address still shows the list; the API answers 400 naming the parameter."""
+    client.force_login(alice)
+    for name, value in [("ordering", "password"), ("state", "lost"), ("topic", "abc")]:
+        assert sorted(page_titles(client, **{name: value})) == ["apple notes", "banana notes", "cherry notes"]
+        answer = alice_api.get("/api/documents/", {name: value})
+        assert answer.status_code == 400 and name in answer.content.decode(), (name, answer.content)
+    # The valid ones still apply next to a bad one.
+    assert page_titles(client, state="failed", ordering="nonsense") == ["banana notes"]
+
+
+def test_live_states_come_as_the_pages_own_fragments(client, alice, three):
+    """UI-01, DOC-06: the states a page polls carry the badge and topic chips rendered by the server."""
+    client.force_login(alice)
+    document = three[1]
+    answer = client.get("/documents/states/", {"ids": str(document.pk)}).json()["documents"][0]
+    assert answer["state"] == "failed" and answer["topic_ids"] == []
+    assert 'class="badge state-failed"' in answer["state_html"] and ">Failed<" in answer["state_html"]
+    assert "—" in answer["topics_html"]
+    detailed = client.get("/documents/states/", {"ids": str(document.pk), "detailed": "1"}).json()["documents"][0]
+    assert "badge large state-failed" in detailed["state_html"] and "No topics yet." in detailed["topics_html"]
