@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from documents.models import Document, StorageDeletion
 from documents.services import enqueue_processing, storage_deletion_attempt, upload_discard
+from documents.tasks import process_document
+from kite.broker import messages_held
 
 BATCH = 500
 
@@ -46,12 +48,21 @@ def uploads_purge_stale() -> int:
 
 
 def documents_sweep_queue() -> int:
-    """Re-send documents whose message never reached the broker, or whose worker died long ago."""
+    """Re-send documents whose message never reached the broker, was lost by it, or whose worker died long ago.
+
+    A broker may accept a message and lose it (killed before it wrote the message down). Documents still
+    `queued` KITE_QUEUE_RESEND_AFTER seconds after their hand-off are sent again when the broker holds no
+    message for the workers at all; a long queue that is merely busy is left alone. Claiming is idempotent,
+    so a message that was not lost after all costs one empty run.
+    """
     now = timezone.now()
     lost = Q(state=Document.State.QUEUED, enqueued_at__isnull=True) | Q(
         state__in=[Document.State.QUEUED, Document.State.PROCESSING],
         updated__lt=now - timedelta(seconds=settings.KITE_PROCESSING_TIMEOUT),
     )
+    waiting = Q(state=Document.State.QUEUED, enqueued_at__lt=now - timedelta(seconds=settings.KITE_QUEUE_RESEND_AFTER))
+    if Document.objects.filter(waiting).exists() and messages_held(process_document.queue_name) == 0:
+        lost |= waiting
     ids = list(Document.objects.filter(lost).values_list("pk", flat=True)[:BATCH])
     Document.objects.filter(pk__in=ids).update(state=Document.State.QUEUED, enqueued_at=now, updated=now)
     return sum(enqueue_processing(pk) for pk in ids)

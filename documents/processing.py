@@ -19,6 +19,9 @@ from topics.models import DocumentTopic
 
 logger = logging.getLogger(__name__)
 
+OBJECT_MISSING = "The stored file is missing, so it cannot be read. Upload it again."
+OBJECT_CHANGED = "The stored file is no longer the one that was uploaded, so Kite does not read it. Upload it again."
+
 
 def _claim(document_id) -> Document | None:
     """Move a queued (or redelivered, still processing) document to processing; None if there is nothing to do."""
@@ -90,6 +93,14 @@ def document_process(*, document_id, final_attempt: bool = True) -> str | None:
         classification = classify(owner=document.owner, text=text)
     except extraction.ExtractionError as exc:
         _finish(document, state=Document.State.FAILED, error=str(exc))
+        return Document.State.FAILED
+    except storage.ObjectMissing:
+        # Deleted while this worker read it: the row is gone too, and there is nothing to report.
+        if not _finish(document, state=Document.State.FAILED, error=OBJECT_MISSING):
+            return None
+        return Document.State.FAILED
+    except storage.ObjectChanged:
+        _finish(document, state=Document.State.FAILED, error=OBJECT_CHANGED)
         return Document.State.FAILED
     except PermanentProviderError as exc:
         _finish(document, state=Document.State.FAILED, text=text, error=str(exc))

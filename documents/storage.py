@@ -20,6 +20,17 @@ from storages.backends.s3 import S3Storage
 from kite.errors import StorageUnavailable
 
 MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
+CHANGED_CODES = {"412", "PreconditionFailed"}
+
+
+class ObjectMissing(Exception):
+    """Storage answered that no object is there: asking again will not bring it back."""
+
+
+class ObjectChanged(Exception):
+    """The object is no longer the one that was confirmed (its ETag differs): it must not be read."""
+
+
 # Types a browser may show inline without running anything of the file's (D-08); SVG and HTML never.
 SAFE_INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"})
 
@@ -93,11 +104,23 @@ def delete(key: str) -> None:
 
 
 def read(key: str, *, etag: str, max_bytes: int) -> bytes:
-    """The first `max_bytes` of the confirmed object; If-Match refuses any later replacement."""
+    """The first `max_bytes` of the confirmed object; If-Match refuses any later replacement.
+
+    Permanent answers raise ObjectMissing or ObjectChanged; only an outage raises StorageUnavailable, which is
+    worth retrying.
+    """
     try:
         answer = _client().get_object(Bucket=_bucket(), Key=key, IfMatch=f'"{etag}"', Range=f"bytes=0-{max_bytes - 1}")
         return answer["Body"].read(max_bytes)
-    except (ClientError, BotoCoreError) as exc:
+    except ClientError as exc:
+        error = exc.response.get("Error", {}).get("Code")
+        status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+        if error in MISSING_CODES or status == "404":
+            raise ObjectMissing(key) from exc
+        if error in CHANGED_CODES or status == "412":
+            raise ObjectChanged(key) from exc
+        raise StorageUnavailable() from exc
+    except BotoCoreError as exc:
         raise StorageUnavailable() from exc
 
 

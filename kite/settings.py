@@ -275,6 +275,8 @@ if KITE_PENDING_UPLOAD_TTL <= KITE_UPLOAD_URL_EXPIRY:
     raise ImproperlyConfigured("KITE_PENDING_UPLOAD_TTL must be longer than KITE_UPLOAD_URL_EXPIRY")
 # A document queued or processing for this long has lost its message; the sweeper resends it.
 KITE_PROCESSING_TIMEOUT = envint("KITE_PROCESSING_TIMEOUT", 900, minimum=60)
+# A queued document's message the broker no longer holds is sent again after this many seconds.
+KITE_QUEUE_RESEND_AFTER = envint("KITE_QUEUE_RESEND_AFTER", 120, minimum=10)
 KITE_DOWNLOAD_URL_EXPIRY = envint("KITE_DOWNLOAD_URL_EXPIRY", 300, minimum=10, maximum=300)
 # Origins whose pages may post files straight to the bucket (its CORS rule).
 KITE_UPLOAD_ORIGINS = envlist("KITE_UPLOAD_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")

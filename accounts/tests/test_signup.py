@@ -60,3 +60,11 @@ def test_password_change_and_reset_pages(client, alice, mailoutbox):
     client.post("/accounts/logout/")
     assert client.post("/accounts/password_reset/", {"email": "alice@example.com"}).status_code == 302
     assert len(mailoutbox) == 1 and "/accounts/reset/" in mailoutbox[0].body
+
+
+def test_staff_see_a_link_to_the_admin_and_nobody_else_does(client, alice, staff):
+    """SC4: staff reach the admin from every page's menu; other people are not shown the way there."""
+    client.force_login(staff)
+    assert b'href="/admin/">Admin</a>' in client.get("/documents/").content
+    client.force_login(alice)
+    assert b'href="/admin/"' not in client.get("/documents/").content

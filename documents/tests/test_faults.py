@@ -108,3 +108,28 @@ def test_upload_with_wrong_checksum_is_rejected_by_storage_and_charges_nothing(a
     confirm = alice_api.post(f"/api/documents/{answer.json()['document']['id']}/confirm/")
     assert confirm.status_code == 409 and confirm.json()["code"] == "upload_missing"
     assert Quota.objects.get(user=alice).used_bytes == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_the_broker_lost_is_sent_again_within_minutes(alice, own_broker, unique_bytes, settings):
+    """DOC-01: a document the broker accepted and then lost (killed before writing it down) is sent again once
+    KITE_QUEUE_RESEND_AFTER has passed, not only after the long processing timeout; a busy queue is left alone."""
+    valkey, broker = own_broker
+    client = api_client_for(alice)
+    document = upload_document(client, b"minutes of the allotment society" * 10)
+    stored = Document.objects.get(pk=document["id"])
+    assert stored.state == "queued" and stored.enqueued_at is not None
+    a_while_ago = timezone.now() - timedelta(seconds=settings.KITE_QUEUE_RESEND_AFTER + 5)
+    Document.objects.filter(pk=stored.pk).update(enqueued_at=a_while_ago, updated=a_while_ago)
+
+    assert periodic.documents_sweep_queue() == 0  # the broker still holds its message: merely waiting
+    broker.flush_all()  # what a broker restarted without its data has: nothing
+    assert periodic.documents_sweep_queue() == 1
+    assert Document.objects.get(pk=stored.pk).enqueued_at > a_while_ago
+    assert periodic.documents_sweep_queue() == 0  # sent once, not at every sweep
+    worker = dramatiq.Worker(broker, worker_threads=1)
+    worker.start()
+    try:
+        wait_for(lambda: Document.objects.get(pk=stored.pk).state == "classified")
+    finally:
+        worker.stop()
