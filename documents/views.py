@@ -159,7 +159,7 @@ def document_detail(request, pk):
 def document_topics(request, pk):
     """T-01: the checked topics become the document's manual topics; unchecked ones are removed."""
     document = _own_document(request, pk)
-    ids = [int(value) for value in request.POST.getlist("topics") if value.isdigit()]
+    ids = [int(value) for value in request.POST.getlist("topics") if value.isascii() and value.isdigit()]
     return _run_and_report(
         request,
         document,

@@ -7,10 +7,26 @@ from django.http import Http404, JsonResponse
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser as DRFJSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from kite.errors import KiteError
+
+
+def is_whole_number(value: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts "²" and "٣", which int() then refuses."""
+    return value.isascii() and value.isdigit()
+
+
+class JSONParser(DRFJSONParser):
+    """DRF's JSON parser, with a body nested too deep for Python's parser answered 400 instead of 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON parse error - the body is nested too deeply.") from None
 
 
 class Pagination(PageNumberPagination):
@@ -23,7 +39,7 @@ class Pagination(PageNumberPagination):
         values = request.query_params.getlist(self.page_size_query_param)
         if not values:
             return self.page_size
-        if len(values) > 1 or not values[0].isdigit() or not 1 <= int(values[0]) <= self.max_page_size:
+        if len(values) > 1 or not is_whole_number(values[0]) or not 1 <= int(values[0]) <= self.max_page_size:
             raise exceptions.ValidationError(
                 {self.page_size_query_param: f"Must be a whole number from 1 to {self.max_page_size}."}
             )
@@ -33,7 +49,7 @@ class Pagination(PageNumberPagination):
         values = request.query_params.getlist(self.page_query_param)
         if not values:
             return 1
-        if len(values) > 1 or not values[0].isdigit():
+        if len(values) > 1 or not is_whole_number(values[0]):
             raise exceptions.ValidationError({self.page_query_param: "Must be a page number (1, 2, …)."})
         return values[0]
 

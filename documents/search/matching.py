@@ -29,6 +29,7 @@ def document_search(queryset: QuerySet, q: str, *, owner) -> QuerySet:
     `queryset` holds `owner`'s documents only: the match itself is confined to their words as well. The
     documents come without their text: the snippet is what a list shows of it.
     """
+    q = q.replace("\x00", " ")  # PostgreSQL text can hold no NUL, and a search needs none
     groups = parse(q)
     if connections[queryset.db].vendor == "postgresql":
         queryset = _postgresql_search(queryset, groups, getattr(owner, "pk", owner))
