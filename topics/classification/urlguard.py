@@ -19,6 +19,11 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
 
 
+# One answer for a name that does not resolve and one that resolves somewhere private: neither the address
+# nor whether the name exists is anybody's business (a person could otherwise map the server's network).
+HOST_NOT_ALLOWED = "This base URL's host is not allowed: Kite sends requests only to hosts on the public internet."
+
+
 def check_base_url(url: str, *, allow_private: bool) -> str:
     """Return `url` without a trailing slash, or raise ValueError if it is malformed or reaches a non-public host."""
     parts = urlsplit(url.strip())
@@ -50,10 +55,7 @@ def _require_public(host: str, port: int) -> list[IPAddress]:
     # Every address counts, not just the first: a client may try any of them.
     for address in addresses:
         if not _is_public(address):
-            raise ValueError(
-                f"The base URL's host {host} is at {address}, which is not a public internet address "
-                "(private, loopback, link-local or reserved); Kite does not send requests there."
-            )
+            raise ValueError(HOST_NOT_ALLOWED)
     return addresses
 
 
@@ -83,10 +85,10 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
-        raise ValueError(f"The base URL's host {host} could not be resolved.") from None
+        raise ValueError(HOST_NOT_ALLOWED) from None
     addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
     if not addresses:
-        raise ValueError(f"The base URL's host {host} could not be resolved.")
+        raise ValueError(HOST_NOT_ALLOWED)
     return addresses
 
 
