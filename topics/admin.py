@@ -17,3 +17,14 @@ class SystemTopicAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         obj.owner = None
         super().save_model(request, obj, form, change)
+
+    def get_deleted_objects(self, objs, request):
+        """Deleting a system topic removes it from people's documents: say how many, never which ones (SC4)."""
+        _, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        summary = []
+        for topic in objs:
+            filed = topic.assignments.count()
+            summary.append(
+                f"{topic.name}: filed on {filed} document{'s' if filed != 1 else ''}, which keep their files"
+            )
+        return summary, model_count, perms_needed, [f"{len(protected)} protected object(s)"] if protected else []

@@ -11,17 +11,20 @@ from topics.classification import services as classification_services
 from topics.models import DocumentTopic, Topic
 
 SECRETS = [
+    "Alice-private-token-name",  # an API token's name
     "Quarterly-zeppelin-secret",  # title
     "zeppelin-file-name.txt",  # filename
     "marmalade-confidential-text",  # extracted text
     "Alice-private-topic",  # a topic of hers
     "sk-alice-provider-key",  # her provider key
 ]
-SKIP = re.compile(r"/(logout|delete|password)/|/admin/r/|\?_changelist_filters|/history/")
+# Delete confirmations and history pages are crawled too; only log-out, password forms and "view on site" are not.
+SKIP = re.compile(r"/(logout|password)/|/admin/r/|\?_changelist_filters")
 
 
 def crawl(client: Client, start: str = "/admin/", limit: int = 400) -> dict[str, bytes]:
-    """Every admin page reachable by links from the index (GET only, no deletes, no log-out)."""
+    """Every admin page reachable by links from the index, delete confirmations included (GET only: nothing is
+    deleted, nobody logs out)."""
     seen: dict[str, bytes] = {}
     queue = deque([start])
     while queue and len(seen) < limit:
@@ -51,11 +54,27 @@ def test_admin_shows_users_quotas_and_totals_but_no_document_contents(alice, ali
     classification_services.provider_settings_save(
         user=alice, kind="anthropic", model="m", api_key="sk-alice-provider-key"
     )
-    Topic.objects.create(owner=None, name="Invoices")
+    system = Topic.objects.create(owner=None, name="Invoices")
+    DocumentTopic.objects.create(document_id=document["id"], topic=system, source="builtin", confidence=0.5)
+    token = alice.api_tokens.first()
+    token.name = "Alice-private-token-name"
+    token.save()
 
     client = Client()
     client.force_login(staff)
     pages = crawl(client)
+    # The pages no link leads to but a URL does: deleting alice (alone and in bulk), her history, the topic's.
+    for url in [f"/admin/accounts/user/{alice.pk}/delete/", f"/admin/topics/systemtopic/{system.pk}/delete/"]:
+        pages[url] = client.get(url).content
+        assert b"would be deleted" in pages[url] or b"Are you sure" in pages[url], url
+    bulk = client.post("/admin/accounts/user/", {"action": "delete_selected", "_selected_action": [alice.pk, staff.pk]})
+    assert bulk.status_code == 200 and b"Are you sure" in bulk.content
+    pages["bulk delete"] = bulk.content
+    assert (
+        b"alice: 1 document (112\xc2\xa0bytes), 1 topic, 1 API token"
+        in pages[f"/admin/accounts/user/{alice.pk}/delete/"]
+    )
+    assert any("/history/" in url for url in pages) and any("/delete/" in url for url in pages)
     everything = b"\n".join(pages.values())
     assert len(pages) > 10
     for secret in SECRETS:
