@@ -39,8 +39,11 @@ def token_create(request):
         )
     # Counts as a log-in: clears earlier failures (django-axes) and records last_login.
     user_logged_in.send(sender=type(user), request=request._request, user=user)
-    token, key = services.token_create(user=user, name=data.validated_data["name"])
-    return Response({"token": key, "id": token.pk, "name": token.name}, status=status.HTTP_201_CREATED)
+    token, key = services.token_create(
+        user=user, name=data.validated_data["name"], expires_in_days=data.validated_data["expires_in_days"]
+    )
+    body = {"token": key, "id": token.pk, "name": token.name, "expires": token.expires}
+    return Response(TokenCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 class TokenList(generics.ListAPIView):

@@ -8,6 +8,8 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from quotas.models import Quota
 
@@ -21,13 +23,18 @@ class User(AbstractUser):
         """ACC-02: a new person gets their quota in the same transaction, however they were made.
 
         Sign-up, `createsuperuser`, the admin and `create_user` all come through here; `loaddata`, which
-        saves rows raw, is covered by the `post_save` receiver in accounts.apps.
+        saves rows raw, is covered by the `post_save` receiver in accounts.apps. A changed password (the
+        password pages, a reset, the admin, a shell) revokes the person's API tokens in the same save.
         """
         adding = self._state.adding
+        # set_password() keeps the new password here until the save; a new password ends every API token.
+        password_changed = self._password is not None and not adding
         with transaction.atomic(using=kwargs.get("using")):
             super().save(*args, **kwargs)
             if adding:
                 Quota.objects.ensure_for(self)
+            if password_changed:
+                self.api_tokens.all().delete()
 
 
 def hash_token_key(key: str) -> str:
@@ -37,7 +44,9 @@ def hash_token_key(key: str) -> str:
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def for_key(self, key: str) -> ApiToken | None:
-        return self.select_related("user").filter(key_hash=hash_token_key(key)).first()
+        """The token with this key, unless it has expired."""
+        unexpired = Q(expires__isnull=True) | Q(expires__gt=timezone.now())
+        return self.select_related("user").filter(unexpired, key_hash=hash_token_key(key)).first()
 
 
 class ApiToken(models.Model):
@@ -48,6 +57,8 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     last_used = models.DateTimeField(null=True, blank=True)
+    # None: until revoked (or the password changes).
+    expires = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 

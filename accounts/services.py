@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -18,10 +19,17 @@ def user_create(*, username: str, password: str | None, email: str = "", **field
     return get_user_model().objects.create_user(username=username, email=email, password=password, **fields)
 
 
-def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
-    """Return the token row and the key, which is shown once and never stored."""
+TOKEN_MAX_DAYS = 365
+
+
+def token_create(*, user: User, name: str = "", expires_in_days: int | None = None) -> tuple[ApiToken, str]:
+    """Return the token row and the key, which is shown once and never stored; without `expires_in_days` the
+    token lasts until it is revoked or the password changes."""
     key = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name or "API token", key_hash=hash_token_key(key), prefix=key[:8])
+    expires = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
+    token = ApiToken.objects.create(
+        user=user, name=name or "API token", key_hash=hash_token_key(key), prefix=key[:8], expires=expires
+    )
     return token, key
 
 

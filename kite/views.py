@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from accounts import services as account_services
@@ -91,7 +92,11 @@ def settings_page(request):
         messages.success(request, "Back to the server's default provider.")
         return redirect("settings")
     if posted == "token" and token_form.is_valid():
-        _, new_key = account_services.token_create(user=request.user, name=token_form.cleaned_data["name"])
+        _, new_key = account_services.token_create(
+            user=request.user,
+            name=token_form.cleaned_data["name"],
+            expires_in_days=token_form.cleaned_data["expires_in_days"],
+        )
         token_form = TokenForm()
     context = {
         "provider_form": provider_form,
@@ -99,5 +104,6 @@ def settings_page(request):
         "token_form": token_form,
         "new_key": new_key,
         "tokens": ApiToken.objects.filter(user=request.user),
+        "now": timezone.now(),
     }
     return render(request, "accounts/settings.html", context)

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
@@ -13,7 +16,7 @@ def test_obtain_token_with_password(alice):
     answer = obtain(APIClient())
     assert answer.status_code == 201
     body = answer.json()
-    assert set(body) == {"token", "id", "name"} and body["name"] == "laptop"
+    assert set(body) == {"token", "id", "name", "expires"} and body["name"] == "laptop" and body["expires"] is None
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
     assert client.get("/api/quota/").status_code == 200
@@ -46,12 +49,12 @@ def test_bad_credentials_get_400_and_no_token(alice, body):
 
 
 def test_list_never_shows_keys_and_last_used_is_recorded(alice, alice_api):
-    """ACC-03: the list shows name, created and last use, never the key."""
+    """ACC-03: the list shows name, created, last use and expiry, never the key."""
     alice_api.get("/api/quota/")
     answer = alice_api.get("/api/auth/tokens/")
     assert answer.status_code == 200
     [token] = answer.json()["results"]
-    assert set(token) == {"id", "name", "created", "last_used"}
+    assert set(token) == {"id", "name", "created", "last_used", "expires"}
     assert token["last_used"] is not None
 
 
@@ -79,3 +82,71 @@ def test_bad_token_headers_get_401(db, header):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=header)
     assert client.get("/api/quota/").status_code == 401
+
+
+def test_a_token_can_expire(client, alice):
+    """ACC-03: a token made with `expires_in_days` says when it expires and stops working then."""
+    answer = client.post(
+        "/api/auth/token/",
+        {"username": "alice", "password": "correct horse battery", "name": "laptop", "expires_in_days": 7},
+        content_type="application/json",
+    )
+    assert answer.status_code == 201, answer.content
+    created = answer.json()
+    assert created["expires"] is not None
+    headers = {"HTTP_AUTHORIZATION": f"Token {created['token']}"}
+    assert client.get("/api/quota/", **headers).status_code == 200
+    listed = client.get("/api/auth/tokens/", **headers).json()["results"]
+    assert [t["expires"] for t in listed] == [created["expires"]]
+    ApiToken.objects.filter(pk=created["id"]).update(expires=timezone.now() - timedelta(seconds=1))
+    assert client.get("/api/quota/", **headers).status_code == 401
+
+
+@pytest.mark.parametrize("days", [0, 366, "soon"])
+def test_a_token_expiry_out_of_range_is_refused(client, alice, days):
+    """ACC-03, SEC-06: an expiry of 0 or over 365 days, or not a number, answers 400 and makes no token."""
+    answer = client.post(
+        "/api/auth/token/",
+        {"username": "alice", "password": "correct horse battery", "expires_in_days": days},
+        content_type="application/json",
+    )
+    assert answer.status_code == 400
+    assert not ApiToken.objects.exists()
+
+
+def test_changing_the_password_revokes_every_token(client, alice, alice_api):
+    """ACC-03: a new password, from the password page or anywhere else, ends every API token of the person."""
+    assert alice_api.get("/api/quota/").status_code == 200
+    client.force_login(alice)
+    answer = client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": "correct horse battery",
+            "new_password1": "another fine passphrase",
+            "new_password2": "another fine passphrase",
+        },
+    )
+    assert answer.status_code == 302
+    assert alice_api.get("/api/quota/").status_code == 401
+    assert not ApiToken.objects.filter(user=alice).exists()
+
+
+def test_a_password_set_in_a_shell_revokes_tokens_but_other_saves_do_not(alice, alice_api):
+    """ACC-03: set_password() then save() revokes the tokens; saving anything else keeps them."""
+    alice.email = "alice@elsewhere.example"
+    alice.save()
+    assert alice_api.get("/api/quota/").status_code == 200
+    alice.set_password("yet another passphrase")
+    alice.save()
+    assert alice_api.get("/api/quota/").status_code == 401
+
+
+def test_the_settings_page_makes_an_expiring_token(client, alice):
+    """ACC-03, UI-04: the settings page offers an expiry and lists it; it says a password change ends tokens."""
+    client.force_login(alice)
+    page = client.get("/accounts/settings/").content.decode()
+    assert "Every token stops working when you change your password." in page
+    client.post("/accounts/settings/", {"form": "token", "name": "phone", "expires_in_days": "30"})
+    token = ApiToken.objects.get(user=alice, name="phone")
+    assert timedelta(days=29) < token.expires - timezone.now() <= timedelta(days=30)
+    assert token.expires.strftime("%-d %b %Y") in client.get("/accounts/settings/").content.decode()
