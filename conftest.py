@@ -213,13 +213,13 @@ class StorageUnderTest:
     """A SeaweedFS of the test's own, which the test may kill and bring back (fault tests)."""
 
     def __init__(self, data_dir, settings):
-        from kite.embedded import SeaweedFS, free_port_block
+        from devtools.embedded import SeaweedFS, free_port_block
 
         self.seaweed = SeaweedFS(data_dir, free_port_block(SeaweedFS.PORTS), "fault-access", "fault-secret-key")
         self.settings = settings
 
     def start(self) -> None:
-        from kite.devstack import _storage_ready_check
+        from devtools.devstack import _storage_ready_check
 
         self.seaweed.start()
         self.seaweed.wait_until_ready(
@@ -262,8 +262,8 @@ def own_broker(tmp_path):
     """A Valkey broker this test owns, wired to the processing actor and health check, so it can be stopped."""
     from dramatiq.brokers.redis import RedisBroker
 
+    from devtools.embedded import Valkey, free_port_block
     from documents.tasks import process_document
-    from kite.embedded import Valkey, free_port_block
 
     valkey = Valkey(tmp_path / "valkey", free_port_block(1), persist=False)
     valkey.start()

@@ -4,10 +4,10 @@ import pytest
 
 from accounts import services as account_services
 from conftest import api_client_for, upload_document, wait_for
+from devtools.testing.fake_llm import FakeAnthropic, FakeOpenAI
+from devtools.testing.samples import make_pdf
 from documents import classification
 from documents.models import Document
-from kite.testing.fake_llm import FakeAnthropic, FakeOpenAI
-from kite.testing.samples import make_pdf
 from topics.models import DocumentTopic, Topic
 
 pytestmark = pytest.mark.django_db(transaction=True)

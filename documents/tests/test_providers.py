@@ -2,6 +2,7 @@ import socket
 
 import pytest
 
+from devtools.testing.fake_llm import FakeAnthropic, FakeLLMServer, FakeOpenAI
 from documents.providers import (
     MAX_DOCUMENT_CHARS,
     PermanentProviderError,
@@ -10,7 +11,6 @@ from documents.providers import (
     TransientProviderError,
     classify,
 )
-from kite.testing.fake_llm import FakeAnthropic, FakeLLMServer, FakeOpenAI
 
 ALICE_KEY = "sk-alice-0123456789abcdef"
 TOPICS = [

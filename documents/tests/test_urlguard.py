@@ -2,9 +2,9 @@ import socket
 
 import pytest
 
+from devtools.testing.fake_llm import FakeAnthropic, FakeOpenAI
 from documents import providers, urlguard
 from documents.urlguard import check_base_url
-from kite.testing.fake_llm import FakeAnthropic, FakeOpenAI
 
 NON_PUBLIC_URLS = [
     "http://127.0.0.1:11434/v1",

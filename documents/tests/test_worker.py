@@ -11,9 +11,9 @@ from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
 
 from accounts import services as account_services
 from conftest import api_client_for, upload_document, wait_for, with_kite_middleware
+from devtools.testing.fake_llm import FakeOpenAI
 from documents.models import Document
 from documents.tasks import process_document
-from kite.testing.fake_llm import FakeOpenAI
 from topics.models import Topic
 
 

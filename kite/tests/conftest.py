@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pytest
 
 from conftest import upload_document, wait_for
+from devtools.testing.samples import make_docx, make_pdf
 from documents.models import Document
-from kite.testing.samples import make_docx, make_pdf
 from topics.models import Topic
 
 PASSWORD = "correct horse battery"  # the root conftest's personas all have it

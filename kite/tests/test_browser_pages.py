@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from accounts.models import ApiToken
 from conftest import upload_document
-from kite.testing.fake_llm import FakeOpenAI
-from kite.testing.samples import make_pdf
+from devtools.testing.fake_llm import FakeOpenAI
+from devtools.testing.samples import make_pdf
 from topics.models import Topic
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -1,4 +1,4 @@
-"""Run Kite with everything it needs: `python -m kite.devstack run` (make run) and `test` (make test).
+"""Run Kite with everything it needs: `python -m devtools.devstack run` (make run) and `test` (make test).
 
 Each part (database, storage, broker) uses an external service when its
 environment variable names one, and an embedded one otherwise.
@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kite.embedded import SeaweedFS, Service, Valkey, free_port_block, port_is_free
+from devtools.embedded import SeaweedFS, Service, Valkey, free_port_block, port_is_free
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -186,7 +186,7 @@ def test(argv: list[str]) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m kite.devstack")
+    parser = argparse.ArgumentParser(prog="python -m devtools.devstack")
     parser.add_argument("command", choices=["run", "test"])
     parser.add_argument("args", nargs=argparse.REMAINDER)
     options = parser.parse_args()
