@@ -18,9 +18,9 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m devtools.devstack run
 
-## The whole suite against PostgreSQL, SeaweedFS and a Redis-protocol broker
+## The whole suite against PostgreSQL, SeaweedFS and a Redis-protocol broker (pytest starts what it needs)
 test: $(STAMP) lint migrations-check
-	$(BIN)/python -m devtools.devstack test -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,8 +1,8 @@
 """Fixtures shared by every app's tests: personas, API clients, storage and a real worker.
 
-The suite runs against real PostgreSQL, SeaweedFS and a Redis-protocol broker;
-`make test` starts embedded storage and broker unless the environment names
-external ones.
+Tests that need them run against real PostgreSQL, S3 and a broker; the
+`storage_service` and `broker_service` fixtures of devtools/pytest_plugin.py
+start embedded ones unless the environment names external ones.
 """
 
 from __future__ import annotations
@@ -24,10 +24,15 @@ from documents import storage
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 
-@pytest.fixture(scope="session", autouse=True)
-def bucket():
-    """The documents bucket exists once per run, open to the default upload origins."""
+@pytest.fixture(scope="session")
+def bucket(storage_service):
+    """The documents bucket, made once per run, open to the default upload origins."""
     storage.ensure_bucket(settings.KITE_UPLOAD_ORIGINS)
+
+
+@pytest.fixture
+def uploads(bucket, broker_service):
+    """What an upload goes through: the bucket it is posted to and the broker its confirm queues it on."""
 
 
 def make_user(username: str, **fields):
@@ -79,12 +84,14 @@ def api_client_for(user) -> APIClient:
 
 
 @pytest.fixture
-def alice_api(alice) -> APIClient:
+def alice_api(alice, uploads) -> APIClient:
+    """alice's token client; uploads through it reach storage and the broker."""
     return api_client_for(alice)
 
 
 @pytest.fixture
-def bob_api(bob) -> APIClient:
+def bob_api(bob, uploads) -> APIClient:
+    """bob's token client; uploads through it reach storage and the broker."""
     return api_client_for(bob)
 
 
@@ -144,7 +151,7 @@ def unique_bytes():
 
 
 @pytest.fixture
-def worker(transactional_db):
+def worker(transactional_db, uploads):
     """A real Dramatiq worker consuming from the real broker for the length of a test."""
     broker = dramatiq.get_broker()
     broker.flush_all()
@@ -194,7 +201,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, uploads):
     """A fresh browser page whose console errors fail the test; the bucket accepts its origin."""
     storage.ensure_bucket([*settings.KITE_UPLOAD_ORIGINS, live_server.url])
     context = browser.new_context()
@@ -219,11 +226,11 @@ class StorageUnderTest:
         self.settings = settings
 
     def start(self) -> None:
-        from devtools.devstack import _storage_ready_check
+        from devtools.devstack import storage_ready_check
 
         self.seaweed.start()
         self.seaweed.wait_until_ready(
-            _storage_ready_check(self.seaweed.endpoint_url, self.seaweed.access_key, self.seaweed.secret_key)
+            storage_ready_check(self.seaweed.endpoint_url, self.seaweed.access_key, self.seaweed.secret_key)
         )
 
     def use(self) -> None:
@@ -248,7 +255,7 @@ class StorageUnderTest:
 
 
 @pytest.fixture
-def fault_storage(tmp_path, settings):
+def fault_storage(tmp_path, settings, broker_service):
     """Point Kite at a SeaweedFS this test owns, so it can be stopped mid-test."""
     under_test = StorageUnderTest(tmp_path / "seaweedfs", settings)
     under_test.start()
@@ -258,7 +265,7 @@ def fault_storage(tmp_path, settings):
 
 
 @pytest.fixture
-def own_broker(tmp_path):
+def own_broker(tmp_path, bucket):
     """A Valkey broker this test owns, wired to the processing actor and health check, so it can be stopped."""
     from dramatiq.brokers.redis import RedisBroker
 

@@ -27,7 +27,7 @@ def rabbitmq_broker():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_documents_are_processed_through_rabbitmq(alice, rabbitmq_broker):
+def test_documents_are_processed_through_rabbitmq(alice, bucket, rabbitmq_broker):
     """DOC-01, SPEC §4: confirm enqueues on RabbitMQ and a worker consuming RabbitMQ classifies the document."""
     worker = dramatiq.Worker(rabbitmq_broker, worker_threads=1)
     worker.start()

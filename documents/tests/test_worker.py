@@ -30,7 +30,7 @@ def test_confirm_enqueues_processing_through_the_broker(alice, worker):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_message_is_redelivered_and_finishes_exactly_once(alice, settings):
+def test_a_worker_killed_mid_message_is_redelivered_and_finishes_exactly_once(alice, uploads, settings):
     """DOC-06, SPEC §4: SIGKILL a worker process while it classifies; the broker delivers the message again
     and the document ends classified exactly once, with one set of topics."""
     settings.KITE_PROVIDER_ALLOW_PRIVATE_URLS = True

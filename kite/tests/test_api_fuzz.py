@@ -52,7 +52,7 @@ def token(db) -> str:
 
 @schema.parametrize()
 @FUZZ
-def test_api_as_a_signed_in_user(case, token):
+def test_api_as_a_signed_in_user(case, token, uploads):
     """SEC-06: generated requests from a signed-in user never cause a 5xx and always get a documented answer."""
     GENERATED.append(1)
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, excluded_checks=SEMANTIC)
@@ -70,6 +70,7 @@ def test_api_anonymously(case):
         assert response.status_code == (401 if routes(case.formatted_path) else 404)
 
 
+@pytest.mark.services  # it counts what the fuzz tests above did, so it runs where they run
 def test_report_generated_request_count():
     """Reports how many requests the fuzzing generated (runs after the fuzz tests in this module)."""
     print(f"API fuzzing: {len(GENERATED)} generated requests")

@@ -122,7 +122,7 @@ def call(client, method: str, url: str):
     return getattr(client, method)(url)
 
 
-def test_isolation_matrix(actors):
+def test_isolation_matrix(actors, uploads):
     """SEC-04, SC4, D-16, D-17: owner allowed; another user and staff get exactly what a missing object gets
     (404, or 405 where the method does not exist), with nothing of alice's in the body; anonymous gets 401 on
     the API and a redirect to log-in on pages."""

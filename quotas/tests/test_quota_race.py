@@ -13,7 +13,7 @@ SIZE = 1000
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_confirms_never_exceed_the_quota(alice, unique_bytes):
+def test_concurrent_confirms_never_exceed_the_quota(alice, uploads, unique_bytes):
     """STORE-03, SC2: 24 threads, each with its own database connection, confirm uploads worth
     2.4x the quota at once; exactly the uploads that fit are charged, the rest get 413."""
     assert connection.vendor == "postgresql"
