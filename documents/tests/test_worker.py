@@ -29,6 +29,7 @@ def test_confirm_enqueues_processing_through_the_broker(alice, worker):
     assert final.state == "classified"
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_message_is_redelivered_and_finishes_exactly_once(alice, uploads, settings):
     """DOC-06, SPEC §4: SIGKILL a worker process while it classifies; the broker delivers the message again

@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 FILING_TIMEOUT = 30_000  # ms: extraction and classification by the real worker
 
 
+@pytest.mark.slow
 def test_sign_up_then_upload_three_files_at_once_and_watch_each_get_classified(page, worker, sample_files):
     """UI-02, UI-04, D-05, DOC-01, STORE-04: a new person creates topics, picks a PDF, a DOCX and a text file at
     once; each gets its own progress bar, goes straight to storage, and its state follows the worker to
@@ -60,6 +61,7 @@ def test_sign_up_then_upload_three_files_at_once_and_watch_each_get_classified(p
     expect(rows.locator("[data-state-badge]")).to_have_text(["Classified"] * 3)
 
 
+@pytest.mark.slow
 def test_list_badges_follow_the_worker_without_a_reload_and_polling_stops(page, alice, alice_api, log_in, request):
     """UI-01, DOC-06: a queued document's badge and topics change to what the worker decided while the list
     stays open (no reload), and the page stops asking once nothing is pending."""
@@ -86,6 +88,7 @@ def test_list_badges_follow_the_worker_without_a_reload_and_polling_stops(page, 
     assert len(polls) == asked
 
 
+@pytest.mark.slow
 def test_find_by_a_word_filter_by_topic_edit_topics_and_delete(page, alice, filed, log_in):
     """UI-01, UI-03, T-01, DOC-06, STORE-06, STORE-04: search finds a document by a word of its text; the topic
     filter shows exactly that topic's documents; topics edited on the document page become manual and survive a

@@ -12,6 +12,7 @@ THREADS = 24
 SIZE = 1000
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_confirms_never_exceed_the_quota(alice, uploads, unique_bytes):
     """STORE-03, SC2: 24 threads, each with its own database connection, confirm uploads worth
