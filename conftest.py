@@ -19,6 +19,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
+from accounts.tests.factories import UserFactory
 from documents import storage
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
@@ -35,45 +36,22 @@ def uploads(bucket, broker_service):
     """What an upload goes through: the bucket it is posted to and the broker its confirm queues it on."""
 
 
-def make_user(username: str, **fields):
-    return account_services.user_create(username=username, password="correct horse battery", **fields)
-
-
 @pytest.fixture
 def alice(db):
     """The owner in most tests."""
-    return make_user("alice", email="alice@example.com")
+    return UserFactory(username="alice", email="alice@example.com")
 
 
 @pytest.fixture
 def bob(db):
     """Another user, who should have no access to alice's things."""
-    return make_user("bob", email="bob@example.com")
+    return UserFactory(username="bob", email="bob@example.com")
 
 
 @pytest.fixture
 def staff(db):
     """A superuser, who still must not read anybody's documents."""
-    return make_user("root", is_staff=True, is_superuser=True)
-
-
-def stored_document(owner, title: str, text: str = "", filename: str | None = None, **fields):
-    """A stored document row whose text the worker has already extracted (no object in storage)."""
-    from documents.models import Document
-    from documents.services import document_key
-
-    document_id = uuid.uuid4()
-    return Document.objects.create(
-        id=document_id,
-        owner=owner,
-        title=title,
-        filename=filename or f"{title}.txt",
-        content_type="text/plain",
-        size_bytes=len(text),
-        key=document_key(owner, document_id),
-        text=text,
-        **{"state": Document.State.CLASSIFIED, **fields},
-    )
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
 
 
 def api_client_for(user) -> APIClient:

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 
 import pytest
 
+from accounts.tests.factories import PASSWORD
 from conftest import upload_document, wait_for
 from devtools.testing.samples import make_docx, make_pdf
 from documents.models import Document
 from topics.models import Topic
-
-PASSWORD = "correct horse battery"  # the root conftest's personas all have it
 
 # Topic descriptions and texts the built-in classifier matches without any training.
 TOPICS = {

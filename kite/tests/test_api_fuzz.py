@@ -10,7 +10,7 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from accounts import services as account_services
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from kite.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
@@ -46,7 +46,7 @@ def keep_test_transaction():
 
 @pytest.fixture
 def token(db) -> str:
-    _, key = account_services.token_create(user=make_user("fuzzer"), name="fuzz")
+    _, key = account_services.token_create(user=UserFactory(username="fuzzer"), name="fuzz")
     return key
 
 

@@ -10,6 +10,7 @@ from accounts.models import User
 from conftest import object_exists, upload_document
 from documents import services
 from documents.models import Document
+from documents.tests.factories import DocumentFactory
 from kite.tests.conftest import SAMPLES, TOPICS, sign_up
 from quotas.models import Quota
 from topics.models import DocumentTopic, Topic
@@ -185,21 +186,15 @@ def test_uploads_over_the_quota_or_the_size_limit_show_why_and_retry_works(page,
 
 def test_sorting_and_pagination_keep_the_search(page, alice, log_in):
     """UI-01: results sort by the chosen order, 25 to a page, and the next page keeps the search and the order."""
-    Document.objects.bulk_create(
-        Document(
+    for n in range(1, 28):
+        DocumentFactory(
             owner=alice,
             title=f"report {n:02}",
             filename=f"report-{n:02}.txt",
-            content_type="text/plain",
             size_bytes=10,
-            key=f"u/{alice.uuid}/report-{n}",
             state=Document.State.SKIPPED,
         )
-        for n in range(1, 28)
-    )
-    Document.objects.create(
-        owner=alice, title="holiday", filename="holiday.txt", content_type="text/plain", size_bytes=10, key="k"
-    )  # still uploading: never listed
+    DocumentFactory(owner=alice, title="holiday", size_bytes=10, state=Document.State.UPLOADING)  # never listed
     log_in(alice)
     page.get_by_label("Search").fill("report")
     page.get_by_label("Sort").select_option(label="Title Z–A")

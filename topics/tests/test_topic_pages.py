@@ -1,12 +1,12 @@
 """Topic pages: deleting a topic asks first and says what it touches (D-17)."""
 
-from conftest import stored_document
 from documents.models import Document
+from documents.tests.factories import DocumentFactory
 from topics.models import DocumentTopic, Topic
 
 
 def filed_document(owner, topic: Topic) -> Document:
-    document = stored_document(owner, "Letter")
+    document = DocumentFactory(owner=owner, title="Letter")
     DocumentTopic.objects.create(document=document, topic=topic, source=DocumentTopic.Source.MANUAL)
     return document
 
