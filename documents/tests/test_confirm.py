@@ -95,9 +95,9 @@ def test_duplicate_of_own_document_gets_409_with_its_id(alice_api, bob_api, uniq
 
 def test_confirm_answers_with_topics_chosen_during_the_upload(alice, alice_api, unique_bytes):
     """API.md confirm: the answer is the whole document, including topics set by hand before the confirm."""
-    from topics.models import Topic
+    from topics.tests.factories import TopicFactory
 
-    topic = Topic.objects.create(owner=alice, name="Letters")
+    topic = TopicFactory(owner=alice, name="Letters")
     data = unique_bytes(64)
     answer = request_upload(alice_api, data)
     document_id = answer.json()["document"]["id"]

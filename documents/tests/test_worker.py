@@ -14,7 +14,7 @@ from conftest import api_client_for, upload_document, wait_for, with_kite_middle
 from devtools.testing.fake_llm import FakeOpenAI
 from documents.models import Document
 from documents.tasks import process_document
-from topics.models import Topic
+from topics.tests.factories import TopicFactory
 
 
 @pytest.mark.django_db(transaction=True)
@@ -35,7 +35,7 @@ def test_a_worker_killed_mid_message_is_redelivered_and_finishes_exactly_once(al
     """DOC-06, SPEC §4: SIGKILL a worker process while it classifies; the broker delivers the message again
     and the document ends classified exactly once, with one set of topics."""
     settings.KITE_PROVIDER_ALLOW_PRIVATE_URLS = True
-    Topic.objects.create(owner=alice, name="Garden")
+    TopicFactory(owner=alice, name="Garden")
     with FakeOpenAI() as server:
         account_services.provider_settings_save(
             user=alice, kind="openai", base_url=server.base_url, model="m", api_key="k"

@@ -12,6 +12,7 @@ from conftest import upload_document, wait_for
 from devtools.testing.samples import make_docx, make_pdf
 from documents.models import Document
 from topics.models import Topic
+from topics.tests.factories import TopicFactory
 
 # Topic descriptions and texts the built-in classifier matches without any training.
 TOPICS = {
@@ -80,7 +81,7 @@ def sample_files(tmp_path):
 
 
 def make_topics(user) -> dict[str, Topic]:
-    return {name: Topic.objects.create(owner=user, name=name, description=text) for name, text in TOPICS.items()}
+    return {name: TopicFactory(owner=user, name=name, description=text) for name, text in TOPICS.items()}
 
 
 @dataclass

@@ -8,7 +8,8 @@ from django.test import Client
 from accounts import services as account_services
 from conftest import upload_document
 from documents.models import Document
-from topics.models import DocumentTopic, Topic
+from topics.models import DocumentTopic
+from topics.tests.factories import TopicFactory
 
 SECRETS = [
     "Quarterly-zeppelin-secret",  # title
@@ -45,11 +46,11 @@ def test_admin_shows_users_quotas_and_totals_but_no_document_contents(alice, ali
     Document.objects.filter(pk=document["id"]).update(
         title="Quarterly-zeppelin-secret", text="marmalade-confidential-text"
     )
-    topic = Topic.objects.create(owner=alice, name="Alice-private-topic")
+    topic = TopicFactory(owner=alice, name="Alice-private-topic")
     DocumentTopic.objects.create(document_id=document["id"], topic=topic, source="manual")
     settings.KITE_PROVIDER_ALLOW_PRIVATE_URLS = True
     account_services.provider_settings_save(user=alice, kind="anthropic", model="m", api_key="sk-alice-provider-key")
-    Topic.objects.create(owner=None, name="Invoices")
+    TopicFactory(owner=None, name="Invoices")
 
     client = Client()
     client.force_login(staff)

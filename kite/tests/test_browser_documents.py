@@ -13,7 +13,8 @@ from documents.models import Document
 from documents.tests.factories import DocumentFactory
 from kite.tests.conftest import SAMPLES, TOPICS, sign_up
 from quotas.models import Quota
-from topics.models import DocumentTopic, Topic
+from topics.models import DocumentTopic
+from topics.tests.factories import TopicFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -66,7 +67,7 @@ def test_sign_up_then_upload_three_files_at_once_and_watch_each_get_classified(p
 def test_list_badges_follow_the_worker_without_a_reload_and_polling_stops(page, alice, alice_api, log_in, request):
     """UI-01, DOC-06: a queued document's badge and topics change to what the worker decided while the list
     stays open (no reload), and the page stops asking once nothing is pending."""
-    Topic.objects.create(owner=alice, name="Garden", description="Plants, roses, soil and the garden")
+    TopicFactory(owner=alice, name="Garden", description="Plants, roses, soil and the garden")
     document = upload_document(alice_api, b"Roses need rich soil; the garden plants want water.", filename="g.txt")
     log_in(alice)
     row = page.locator(f"tr[data-document-id='{document['id']}']")
