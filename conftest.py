@@ -100,7 +100,8 @@ def upload_document(
     confirm: bool = True,
     **extra,
 ) -> dict:
-    """Run the three steps of D-05 and return the document as the API last showed it."""
+    """Run the three steps of D-05 and return the document as the API last showed it; `confirm=False` stops once
+    the bytes are in storage. The one way tests upload, unless a test is about one of the steps itself."""
     answer = request_upload(client, data, filename, content_type, **extra)
     assert answer.status_code == 201, answer.content
     stored = post_to_storage(answer.json()["upload"], data, filename)

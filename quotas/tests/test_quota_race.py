@@ -4,7 +4,7 @@ import pytest
 from django.db import connection, connections
 from django.db.models import Sum
 
-from conftest import api_client_for, object_exists, post_to_storage, request_upload
+from conftest import api_client_for, object_exists, upload_document
 from documents.models import Document
 from quotas.models import Quota
 
@@ -21,13 +21,7 @@ def test_concurrent_confirms_never_exceed_the_quota(alice, uploads, unique_bytes
     limit = SIZE * THREADS * 10 // 24  # room for exactly 10 uploads
     Quota.objects.filter(user=alice).update(limit_bytes=limit)
     client = api_client_for(alice)
-    pending = []
-    for _ in range(THREADS):
-        data = unique_bytes(SIZE)
-        answer = request_upload(client, data)
-        assert answer.status_code == 201
-        assert post_to_storage(answer.json()["upload"], data).status_code == 204
-        pending.append(answer.json()["document"])
+    pending = [upload_document(client, unique_bytes(SIZE), confirm=False) for _ in range(THREADS)]
 
     barrier = threading.Barrier(THREADS)
     statuses: list[int] = []
