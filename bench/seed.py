@@ -67,7 +67,7 @@ def bulk_documents(user_id: int, first: int, count: int, corpus: Corpus) -> None
                     content_type="application/pdf",
                     size_bytes=size,
                     sha256=f"{rng.getrandbits(256):064x}",
-                    key=f"u/{user.uuid}/{document_id}",
+                    key=services.document_key(user, document_id),
                     etag=f'"{rng.getrandbits(128):032x}"',
                     state=Document.State.CLASSIFIED,
                     classify=True,
