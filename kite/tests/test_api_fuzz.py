@@ -45,14 +45,15 @@ def keep_test_transaction():
 
 
 @pytest.fixture
-def token(db) -> str:
+def token(db, uploads) -> str:
+    """A signed-in fuzzer's key; what it uploads, confirms and deletes reaches storage and the broker."""
     _, key = account_services.token_create(user=UserFactory(username="fuzzer"), name="fuzz")
     return key
 
 
 @schema.parametrize()
 @FUZZ
-def test_api_as_a_signed_in_user(case, token, uploads):
+def test_api_as_a_signed_in_user(case, token):
     """SEC-06: generated requests from a signed-in user never cause a 5xx and always get a documented answer."""
     GENERATED.append(1)
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, excluded_checks=SEMANTIC)
