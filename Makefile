@@ -16,11 +16,11 @@ install: $(STAMP)
 
 ## Start Kite with embedded SeaweedFS and Valkey under ./var/ on http://127.0.0.1:8000
 run: $(STAMP)
-	$(BIN)/python -m kite.devstack run
+	$(BIN)/python -m devtools.devstack run
 
-## The whole suite against PostgreSQL, SeaweedFS and a Redis-protocol broker
+## The whole suite against PostgreSQL, SeaweedFS and a Redis-protocol broker (pytest starts what it needs)
 test: $(STAMP) lint migrations-check
-	$(BIN)/python -m kite.devstack test -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## ruff, the import-linter contracts (apps depend in one direction) and mypy
 lint: $(STAMP)
@@ -37,7 +37,7 @@ clean:
 
 ## Screenshots of every page at desktop and phone width into docs/screenshots/ (a throwaway Kite, Chromium)
 screenshots: $(STAMP)
-	$(BIN)/python -m kite.screenshots
+	$(BIN)/python -m devtools.screenshots
 
 ## Measure list, search, upload and classification speed into docs/benchmarks.md (PostgreSQL from DATABASE_URL, default kite_bench)
 .PHONY: bench

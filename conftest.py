@@ -1,8 +1,8 @@
 """Fixtures shared by every app's tests: personas, API clients, storage and a real worker.
 
-The suite runs against real PostgreSQL, SeaweedFS and a Redis-protocol broker;
-`make test` starts embedded storage and broker unless the environment names
-external ones.
+Tests that need them run against real PostgreSQL, S3 and a broker; the
+`storage_service` and `broker_service` fixtures of devtools/pytest_plugin.py
+start embedded ones unless the environment names external ones.
 """
 
 from __future__ import annotations
@@ -19,56 +19,39 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
+from accounts.tests.factories import UserFactory
 from documents import storage
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 
-@pytest.fixture(scope="session", autouse=True)
-def bucket():
-    """The documents bucket exists once per run, open to the default upload origins."""
+@pytest.fixture(scope="session")
+def bucket(storage_service):
+    """The documents bucket, made once per run, open to the default upload origins."""
     storage.ensure_bucket(settings.KITE_UPLOAD_ORIGINS)
 
 
-def make_user(username: str, **fields):
-    return account_services.user_create(username=username, password="correct horse battery", **fields)
+@pytest.fixture
+def uploads(bucket, broker_service):
+    """What an upload goes through: the bucket it is posted to and the broker its confirm queues it on."""
 
 
 @pytest.fixture
 def alice(db):
     """The owner in most tests."""
-    return make_user("alice", email="alice@example.com")
+    return UserFactory(username="alice", email="alice@example.com")
 
 
 @pytest.fixture
 def bob(db):
     """Another user, who should have no access to alice's things."""
-    return make_user("bob", email="bob@example.com")
+    return UserFactory(username="bob", email="bob@example.com")
 
 
 @pytest.fixture
 def staff(db):
     """A superuser, who still must not read anybody's documents."""
-    return make_user("root", is_staff=True, is_superuser=True)
-
-
-def stored_document(owner, title: str, text: str = "", filename: str | None = None, **fields):
-    """A stored document row whose text the worker has already extracted (no object in storage)."""
-    from documents.models import Document
-    from documents.services import document_key
-
-    document_id = uuid.uuid4()
-    return Document.objects.create(
-        id=document_id,
-        owner=owner,
-        title=title,
-        filename=filename or f"{title}.txt",
-        content_type="text/plain",
-        size_bytes=len(text),
-        key=document_key(owner, document_id),
-        text=text,
-        **{"state": Document.State.CLASSIFIED, **fields},
-    )
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
 
 
 def api_client_for(user) -> APIClient:
@@ -79,12 +62,14 @@ def api_client_for(user) -> APIClient:
 
 
 @pytest.fixture
-def alice_api(alice) -> APIClient:
+def alice_api(alice, uploads) -> APIClient:
+    """alice's token client; uploads through it reach storage and the broker."""
     return api_client_for(alice)
 
 
 @pytest.fixture
-def bob_api(bob) -> APIClient:
+def bob_api(bob, uploads) -> APIClient:
+    """bob's token client; uploads through it reach storage and the broker."""
     return api_client_for(bob)
 
 
@@ -115,7 +100,8 @@ def upload_document(
     confirm: bool = True,
     **extra,
 ) -> dict:
-    """Run the three steps of D-05 and return the document as the API last showed it."""
+    """Run the three steps of D-05 and return the document as the API last showed it; `confirm=False` stops once
+    the bytes are in storage. The one way tests upload, unless a test is about one of the steps itself."""
     answer = request_upload(client, data, filename, content_type, **extra)
     assert answer.status_code == 201, answer.content
     stored = post_to_storage(answer.json()["upload"], data, filename)
@@ -144,7 +130,7 @@ def unique_bytes():
 
 
 @pytest.fixture
-def worker(transactional_db):
+def worker(transactional_db, uploads):
     """A real Dramatiq worker consuming from the real broker for the length of a test."""
     broker = dramatiq.get_broker()
     broker.flush_all()
@@ -194,7 +180,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, uploads):
     """A fresh browser page whose console errors fail the test; the bucket accepts its origin."""
     storage.ensure_bucket([*settings.KITE_UPLOAD_ORIGINS, live_server.url])
     context = browser.new_context()
@@ -213,17 +199,17 @@ class StorageUnderTest:
     """A SeaweedFS of the test's own, which the test may kill and bring back (fault tests)."""
 
     def __init__(self, data_dir, settings):
-        from kite.embedded import SeaweedFS, free_port_block
+        from devtools.embedded import SeaweedFS, free_port_block
 
         self.seaweed = SeaweedFS(data_dir, free_port_block(SeaweedFS.PORTS), "fault-access", "fault-secret-key")
         self.settings = settings
 
     def start(self) -> None:
-        from kite.devstack import _storage_ready_check
+        from devtools.devstack import storage_ready_check
 
         self.seaweed.start()
         self.seaweed.wait_until_ready(
-            _storage_ready_check(self.seaweed.endpoint_url, self.seaweed.access_key, self.seaweed.secret_key)
+            storage_ready_check(self.seaweed.endpoint_url, self.seaweed.access_key, self.seaweed.secret_key)
         )
 
     def use(self) -> None:
@@ -248,7 +234,7 @@ class StorageUnderTest:
 
 
 @pytest.fixture
-def fault_storage(tmp_path, settings):
+def fault_storage(tmp_path, settings, broker_service):
     """Point Kite at a SeaweedFS this test owns, so it can be stopped mid-test."""
     under_test = StorageUnderTest(tmp_path / "seaweedfs", settings)
     under_test.start()
@@ -258,12 +244,12 @@ def fault_storage(tmp_path, settings):
 
 
 @pytest.fixture
-def own_broker(tmp_path):
+def own_broker(tmp_path, bucket):
     """A Valkey broker this test owns, wired to the processing actor and health check, so it can be stopped."""
     from dramatiq.brokers.redis import RedisBroker
 
+    from devtools.embedded import Valkey, free_port_block
     from documents.tasks import process_document
-    from kite.embedded import Valkey, free_port_block
 
     valkey = Valkey(tmp_path / "valkey", free_port_block(1), persist=False)
     valkey.start()

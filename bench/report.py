@@ -67,7 +67,7 @@ DATABASE_URL=postgres://user@host:5432/kite_bench make bench   # another server 
 
 - **Server**: gunicorn with 2 sync workers, as `compose.yaml` runs it, `DEBUG=false`, persistent database
   connections (`DATABASE_CONN_MAX_AGE=60`), on 127.0.0.1. SeaweedFS and Valkey are started embedded
-  (`kite/embedded.py`); PostgreSQL comes from `DATABASE_URL`. The clients run on the same machine and share
+  (`devtools/embedded.py`); PostgreSQL comes from `DATABASE_URL`. The clients run on the same machine and share
   its CPU with the server, the database and the store.
 - **Data**: a synthetic corpus of household paperwork (`bench/corpus.py`): about 3 KB of text per document,
   a Zipf-shaped vocabulary, one or two topics each, creation dates over five years. {scale["others"]} other

@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from kite.devstack import BASE_DIR, PYTHON, Child, log, start_embedded, stop_all
-from kite.embedded import SeaweedFS, free_port_block, wait_for_port
+from devtools.devstack import BASE_DIR, PYTHON, Child, log, start_embedded, stop_all
+from devtools.embedded import SeaweedFS, free_port_block, wait_for_port
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kite_bench"
 MIB = 1024**2

@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import User
 from bench.corpus import TOPIC_OF_CATEGORY, TOPICS, Corpus
-from documents import reconcile
+from documents import reconcile, services
 from documents.models import Document
 from quotas.models import Quota
 from topics.models import DocumentTopic, Topic
@@ -67,7 +67,7 @@ def bulk_documents(user_id: int, first: int, count: int, corpus: Corpus) -> None
                     content_type="application/pdf",
                     size_bytes=size,
                     sha256=f"{rng.getrandbits(256):064x}",
-                    key=f"u/{user.uuid}/{document_id}",
+                    key=services.document_key(user, document_id),
                     etag=f'"{rng.getrandbits(128):032x}"',
                     state=Document.State.CLASSIFIED,
                     classify=True,

@@ -14,7 +14,7 @@ from accounts.models import User
 from conftest import api_client_for, upload_document
 from quotas.models import Quota
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("uploads")]
 
 
 def assert_can_upload(user: User, unique_bytes) -> None:

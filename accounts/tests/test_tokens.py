@@ -5,9 +5,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
+from accounts.tests.factories import PASSWORD
 
 
-def obtain(client, username="alice", password="correct horse battery", name="laptop"):
+def obtain(client, username="alice", password=PASSWORD, name="laptop"):
     return client.post("/api/auth/token/", {"username": username, "password": password, "name": name}, format="json")
 
 

@@ -4,6 +4,7 @@ from documents import periodic
 from documents.models import Document, StorageDeletion
 from quotas.models import Quota
 from topics.models import Topic
+from topics.tests.factories import TopicFactory
 
 
 def test_deleting_an_account_removes_everything_of_it_and_nothing_else(
@@ -13,8 +14,8 @@ def test_deleting_an_account_removes_everything_of_it_and_nothing_else(
     for _ in range(2):
         upload_document(alice_api, unique_bytes(100))
     bobs = upload_document(bob_api, unique_bytes(100))
-    Topic.objects.create(owner=alice, name="Taxes")
-    Topic.objects.create(owner=bob, name="Taxes")
+    TopicFactory(owner=alice, name="Taxes")
+    TopicFactory(owner=bob, name="Taxes")
     alice_keys = list(Document.objects.filter(owner=alice).values_list("key", flat=True))
     bob_key = Document.objects.get(pk=bobs["id"]).key
 

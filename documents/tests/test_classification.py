@@ -3,12 +3,13 @@
 import pytest
 
 from conftest import api_client_for, upload_document, wait_for
+from devtools.testing.fake_llm import FakeAnthropic, FakeOpenAI
+from devtools.testing.samples import make_pdf
 from documents import processing
 from documents.models import Document
-from kite.testing.fake_llm import FakeAnthropic, FakeOpenAI
-from kite.testing.samples import make_pdf
 from topics.classification import services as classification_services
-from topics.models import DocumentTopic, Topic
+from topics.models import DocumentTopic
+from topics.tests.factories import TopicFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DONE = ("classified", "skipped", "failed")
@@ -42,9 +43,9 @@ def topics_of(document: Document) -> dict[str, str]:
 def test_each_user_is_classified_with_their_own_provider(alice, bob, worker, openai_server, anthropic_server):
     """DOC-05, DOC-03: alice's document goes to her OpenAI-compatible server with her key and model, bob's to
     his Anthropic endpoint with his; neither server sees the other's key."""
-    Topic.objects.create(owner=alice, name="Taxes")
-    Topic.objects.create(owner=alice, name="Travel")
-    Topic.objects.create(owner=bob, name="Health")
+    TopicFactory(owner=alice, name="Taxes")
+    TopicFactory(owner=alice, name="Travel")
+    TopicFactory(owner=bob, name="Health")
     classification_services.provider_settings_save(
         user=alice, kind="openai", base_url=openai_server.base_url, model="alice-model", api_key="alice-key"
     )
@@ -65,7 +66,7 @@ def test_each_user_is_classified_with_their_own_provider(alice, bob, worker, ope
 
 def test_server_default_then_builtin(alice, worker, openai_server, settings):
     """D-15: without user settings the server default provider is used; without that, the built-in classifier."""
-    Topic.objects.create(owner=alice, name="Invoices", description="bills invoices payment due")
+    TopicFactory(owner=alice, name="Invoices", description="bills invoices payment due")
     settings.KITE_DEFAULT_PROVIDER_KIND = "openai"
     settings.KITE_DEFAULT_PROVIDER_BASE_URL = openai_server.base_url
     settings.KITE_DEFAULT_PROVIDER_MODEL = "server-model"
@@ -84,7 +85,7 @@ def test_server_default_then_builtin(alice, worker, openai_server, settings):
 @pytest.mark.parametrize("status", [429, 500])
 def test_transient_errors_are_retried(alice, worker, openai_server, status):
     """DOC-06: 429 and 5xx are retried with backoff and the document is then classified."""
-    Topic.objects.create(owner=alice, name="Taxes")
+    TopicFactory(owner=alice, name="Taxes")
     classification_services.provider_settings_save(
         user=alice, kind="openai", base_url=openai_server.base_url, model="m", api_key="k"
     )
@@ -96,7 +97,7 @@ def test_transient_errors_are_retried(alice, worker, openai_server, status):
 
 def test_a_rejected_key_fails_with_a_readable_message(alice, worker, openai_server):
     """DOC-06: a 401 is permanent: no retries, state failed, a message the person can act on, no key in it."""
-    Topic.objects.create(owner=alice, name="Taxes")
+    TopicFactory(owner=alice, name="Taxes")
     classification_services.provider_settings_save(
         user=alice, kind="openai", base_url=openai_server.base_url, model="m", api_key="sk-wrong-key"
     )
@@ -110,9 +111,9 @@ def test_a_rejected_key_fails_with_a_readable_message(alice, worker, openai_serv
 def test_hostile_answers_assign_nothing_outside_the_owners_topics(alice, bob, worker, openai_server):
     """DOC-07: unknown topic names and other users' topic names in an answer are dropped; a prompt-injected
     document cannot widen the list the provider is allowed to choose from."""
-    Topic.objects.create(owner=alice, name="Taxes")
-    Topic.objects.create(owner=None, name="Letters")
-    Topic.objects.create(owner=bob, name="Bob Secret Plans")
+    TopicFactory(owner=alice, name="Taxes")
+    TopicFactory(owner=None, name="Letters")
+    TopicFactory(owner=bob, name="Bob Secret Plans")
     classification_services.provider_settings_save(
         user=alice, kind="openai", base_url=openai_server.base_url, model="m", api_key="k"
     )
@@ -133,8 +134,8 @@ def test_hostile_answers_assign_nothing_outside_the_owners_topics(alice, bob, wo
 
 def test_manual_topics_survive_reclassification_and_runs_are_idempotent(alice, worker, openai_server):
     """T-01, DOC-06: re-classifying keeps manual topics, replaces automatic ones, and never duplicates."""
-    taxes = Topic.objects.create(owner=alice, name="Taxes")
-    travel = Topic.objects.create(owner=alice, name="Travel")
+    taxes = TopicFactory(owner=alice, name="Taxes")
+    travel = TopicFactory(owner=alice, name="Travel")
     classification_services.provider_settings_save(
         user=alice, kind="openai", base_url=openai_server.base_url, model="m", api_key="k"
     )

@@ -43,10 +43,7 @@ def test_confirm_before_upload_gets_409_and_changes_nothing(alice, alice_api, un
 
 def test_confirm_of_another_users_document_gets_404(alice, alice_api, bob, bob_api, unique_bytes):
     """SEC-04, D-05: bob cannot confirm alice's upload, and learns nothing about it."""
-    data = unique_bytes(50)
-    answer = request_upload(alice_api, data)
-    post_to_storage(answer.json()["upload"], data)
-    document_id = answer.json()["document"]["id"]
+    document_id = upload_document(alice_api, unique_bytes(50), confirm=False)["id"]
     confirm = bob_api.post(f"/api/documents/{document_id}/confirm/")
     assert confirm.status_code == 404
     assert confirm.json() == {"detail": "Not found.", "code": "not_found"}
@@ -68,9 +65,7 @@ def test_confirm_over_quota_gets_413_and_removes_object_and_row(
     Quota.objects.filter(user=alice).update(limit_bytes=1000)
     pending = []
     for data in (first, second):  # both fit the remaining quota when asked for
-        answer = request_upload(alice_api, data)
-        post_to_storage(answer.json()["upload"], data)
-        pending.append(Document.objects.get(pk=answer.json()["document"]["id"]))
+        pending.append(Document.objects.get(pk=upload_document(alice_api, data, confirm=False)["id"]))
     assert alice_api.post(f"/api/documents/{pending[0].pk}/confirm/").status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         rejected = alice_api.post(f"/api/documents/{pending[1].pk}/confirm/")
@@ -95,9 +90,9 @@ def test_duplicate_of_own_document_gets_409_with_its_id(alice_api, bob_api, uniq
 
 def test_confirm_answers_with_topics_chosen_during_the_upload(alice, alice_api, unique_bytes):
     """docs/api.md confirm: the answer is the whole document, including topics set by hand before the confirm."""
-    from topics.models import Topic
+    from topics.tests.factories import TopicFactory
 
-    topic = Topic.objects.create(owner=alice, name="Letters")
+    topic = TopicFactory(owner=alice, name="Letters")
     data = unique_bytes(64)
     answer = request_upload(alice_api, data)
     document_id = answer.json()["document"]["id"]
@@ -114,9 +109,7 @@ def test_confirm_reads_and_locks_the_document_once(alice, alice_api, unique_byte
     """D-05: a confirm costs the token, then one transaction (savepoint here, inside the test's own) with one
     locked read, the charge and the state change; storage is asked before any row is locked."""
     alice_api.get("/api/quota/")  # the token's last use is recorded once a minute at most
-    data = unique_bytes(99)
-    answer = request_upload(alice_api, data)
-    post_to_storage(answer.json()["upload"], data)
+    document = upload_document(alice_api, unique_bytes(99), confirm=False)
     with django_assert_num_queries(6):
-        confirm = alice_api.post(f"/api/documents/{answer.json()['document']['id']}/confirm/")
+        confirm = alice_api.post(f"/api/documents/{document['id']}/confirm/")
     assert confirm.status_code == 200 and confirm.json()["state"] == "queued"

@@ -8,9 +8,9 @@ import docx
 import pypdf
 import pytest
 
+from devtools.testing.samples import make_docx, make_pdf, make_pdf_pages
 from documents import extraction
 from documents.extraction import ExtractionError, extract_text
-from kite.testing.samples import make_docx, make_pdf, make_pdf_pages
 
 PDF_TYPE = "application/pdf"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -12,6 +12,7 @@ from documents.models import Document, StorageDeletion
 from quotas.models import Quota
 
 
+@pytest.mark.slow
 def test_storage_down_during_confirm_changes_nothing_and_a_retry_charges_once(
     alice, alice_api, fault_storage, unique_bytes
 ):
@@ -31,6 +32,7 @@ def test_storage_down_during_confirm_changes_nothing_and_a_retry_charges_once(
     assert Quota.objects.get(user=alice).used_bytes == 2048
 
 
+@pytest.mark.slow
 def test_storage_down_during_delete_releases_once_and_deletes_the_object_later(
     alice, alice_api, fault_storage, unique_bytes, django_capture_on_commit_callbacks
 ):

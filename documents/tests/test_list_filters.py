@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import stored_document
+from documents.tests.factories import DocumentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -10,9 +10,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def three(alice):
     return [
-        stored_document(alice, "apple notes", "crumble recipe".ljust(30, ".")),
-        stored_document(alice, "banana notes", "smoothie recipe", state="failed"),
-        stored_document(alice, "cherry notes", "jam".ljust(20, ".")),
+        DocumentFactory(owner=alice, title="apple notes", text="crumble recipe".ljust(30, ".")),
+        DocumentFactory(owner=alice, title="banana notes", text="smoothie recipe", state="failed"),
+        DocumentFactory(owner=alice, title="cherry notes", text="jam".ljust(20, ".")),
     ]
 
 

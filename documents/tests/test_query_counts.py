@@ -11,7 +11,9 @@ from rest_framework.test import APIClient
 
 from conftest import api_client_for
 from documents.models import Document
+from documents.tests.factories import DocumentFactory
 from topics.models import DocumentTopic, Topic
+from topics.tests.factories import TopicFactory
 
 # Token lookup (with its user), count, page, assignments with their topics.
 API_LIST_QUERIES = 4
@@ -26,18 +28,14 @@ PAGE_SEARCH_QUERIES = 4
 def seed(owner, documents: int, topics: int) -> list[Topic]:
     """`documents` documents, each filed under every one of `topics` topics (half of them system topics)."""
     tag = uuid.uuid4().hex[:6]
-    own = [Topic.objects.create(owner=owner, name=f"Topic {i} {tag}") for i in range(topics - topics // 2)]
-    system = [Topic.objects.create(name=f"System topic {i} {tag}") for i in range(topics // 2)]
+    own = [TopicFactory(owner=owner, name=f"Topic {i} {tag}") for i in range(topics - topics // 2)]
+    system = [TopicFactory(owner=None, name=f"System topic {i} {tag}") for i in range(topics // 2)]
     created = Document.objects.bulk_create(
-        Document(
-            id=(pk := uuid.uuid4()),
+        DocumentFactory.build(
             owner=owner,
             title=f"Zeppelin report {i}",
             filename=f"report-{i}.txt",
-            content_type="text/plain",
             size_bytes=100 + i,
-            key=f"u/{owner.uuid}/{pk}",
-            state=Document.State.CLASSIFIED,
             text=f"The zeppelin maintenance log number {i}.",
         )
         for i in range(documents)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import stored_document
 from documents import search, services
 from documents.models import Document
+from documents.tests.factories import DocumentFactory
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -31,11 +31,17 @@ def found(owner, q: str) -> list[Document]:
 
 @pytest.fixture
 def library(alice):
-    stored_document(alice, "Tax return 2023", "Income and taxes for the year. Filed with the tax office.")
-    stored_document(alice, "Holiday", "Photos from the beach, and the annual report of the harbour club.")
-    stored_document(alice, "Scan 0042", "Receipt: two coffees.", filename="kaffee-quittung.pdf")
-    stored_document(alice, "Draft letter", "An annual report, first draft, written for the harbour master.")
-    stored_document(alice, "Müller GmbH", "Rechnung für Herrn MÜLLER über Straßenarbeiten.")
+    DocumentFactory(
+        owner=alice, title="Tax return 2023", text="Income and taxes for the year. Filed with the tax office."
+    )
+    DocumentFactory(
+        owner=alice, title="Holiday", text="Photos from the beach, and the annual report of the harbour club."
+    )
+    DocumentFactory(owner=alice, title="Scan 0042", text="Receipt: two coffees.", filename="kaffee-quittung.pdf")
+    DocumentFactory(
+        owner=alice, title="Draft letter", text="An annual report, first draft, written for the harbour master."
+    )
+    DocumentFactory(owner=alice, title="Müller GmbH", text="Rechnung für Herrn MÜLLER über Straßenarbeiten.")
 
 
 def test_finds_words_in_title_filename_and_text(alice_api, library):
@@ -67,8 +73,8 @@ def test_phrases_exclusions_and_or(alice_api, library):
 
 def test_hyphenated_and_dotted_words(alice):
     """UI-01: words PostgreSQL reads as several (e-mail, dates, addresses) match as typed, and as their parts."""
-    stored_document(alice, "Mail", "Send the e-mail to info@example.com before 2024-03-01.")
-    stored_document(alice, "Other", "mail e info 2024")
+    DocumentFactory(owner=alice, title="Mail", text="Send the e-mail to info@example.com before 2024-03-01.")
+    DocumentFactory(owner=alice, title="Other", text="mail e info 2024")
     for q in ("e-mail", "info@example.com", "2024-03", '"the e-mail"'):
         assert [d.title for d in found(alice, q)] == ["Mail"], q
     assert {d.title for d in found(alice, "mail")} == {"Mail", "Other"}
@@ -76,8 +82,8 @@ def test_hyphenated_and_dotted_words(alice):
 
 def test_title_matches_rank_above_text_matches(alice):
     """UI-01: results come best first, a match in the title above one in the text."""
-    stored_document(alice, "Notes", "the insurance policy renewal")
-    stored_document(alice, "Insurance policy", "renewal letter")
+    DocumentFactory(owner=alice, title="Notes", text="the insurance policy renewal")
+    DocumentFactory(owner=alice, title="Insurance policy", text="renewal letter")
     results = found(alice, "insurance")
     assert [d.title for d in results] == ["Insurance policy", "Notes"]
     assert results[0].search_rank > results[1].search_rank > 0
@@ -85,8 +91,8 @@ def test_title_matches_rank_above_text_matches(alice):
 
 def test_api_orders_by_relevance_unless_asked_otherwise(alice_api, alice):
     """docs/api.md: with `q` and no `ordering`, best match first; an explicit `ordering` still applies."""
-    stored_document(alice, "b notes", "about insurance")
-    stored_document(alice, "a insurance", "renewal")
+    DocumentFactory(owner=alice, title="b notes", text="about insurance")
+    DocumentFactory(owner=alice, title="a insurance", text="renewal")
     assert titles(alice_api, "insurance") == ["a insurance", "b notes"]
     assert titles(alice_api, "insurance", ordering="-title") == ["b notes", "a insurance"]
     assert alice_api.get("/api/documents/", {"q": "insurance", "ordering": "rank"}).status_code == 400
@@ -105,7 +111,7 @@ def test_results_carry_a_highlighted_snippet_and_lists_never_carry_text(alice_ap
 def test_snippet_is_short_and_centred_on_the_match_in_a_long_text(alice):
     """UI-01: the snippet shows where a long text matches, not its opening, and stays short."""
     filler = "lorem ipsum dolor sit amet " * 4000
-    stored_document(alice, "Long", filler + "the zeppelin landed safely " + filler)
+    DocumentFactory(owner=alice, title="Long", text=filler + "the zeppelin landed safely " + filler)
     (document,) = found(alice, "zeppelin")
     assert "<mark>zeppelin</mark>" in document.search_snippet
     assert len(document.search_snippet) <= search.SNIPPET_MAX_CHARS + 100
@@ -117,7 +123,7 @@ def test_snippet_escapes_the_document_text(alice):
         'Invoice <script>alert("x")</script> total < 5 & > 3 <img src=x onerror=alert(1)> '
         "<b onclick='steal()'>bold</b> \x02fake mark\x03 end"
     )
-    stored_document(alice, "Invoice", hostile)
+    DocumentFactory(owner=alice, title="Invoice", text=hostile)
     for q in ("invoice", "alert", "fake", "script", "img"):
         for document in found(alice, q):
             snippet = str(document.search_snippet)
@@ -139,8 +145,8 @@ def test_render_snippet_allows_only_balanced_marks():
 
 def test_search_covers_only_the_requesting_users_documents(alice_api, alice, bob):
     """SEC-04: a search never returns, counts or hints at another user's documents."""
-    stored_document(alice, "Mine", "zeppelin")
-    stored_document(bob, "Bobs", "zeppelin")
+    DocumentFactory(owner=alice, title="Mine", text="zeppelin")
+    DocumentFactory(owner=bob, title="Bobs", text="zeppelin")
     body = alice_api.get("/api/documents/", {"q": "zeppelin"}).json()
     assert body["count"] == 1 and [d["title"] for d in body["results"]] == ["Mine"]
 
@@ -148,8 +154,8 @@ def test_search_covers_only_the_requesting_users_documents(alice_api, alice, bob
 def test_the_index_keeps_each_persons_words_apart(alice, bob):
     """SEC-04 in the index itself: every indexed word carries its owner's id, and so does every query, so a
     search reaches only its owner's words even with no owner filter at all; phrases still need word order."""
-    mine = stored_document(alice, "Harbour log", "the annual report of the zeppelin club")
-    stored_document(bob, "Harbour notes", "annual report zeppelin")
+    mine = DocumentFactory(owner=alice, title="Harbour log", text="the annual report of the zeppelin club")
+    DocumentFactory(owner=bob, title="Harbour notes", text="annual report zeppelin")
     vector = Document.objects.filter(pk=mine.pk).values_list("search_vector", flat=True).get()
     assert f"'{alice.pk}:zeppelin'" in vector and f"'{alice.pk}:annual':" in vector  # positions kept
     assert all(lexeme.startswith(f"'{alice.pk}:") for lexeme in vector.split())
@@ -180,7 +186,7 @@ def test_owner_prefixing_keeps_positions_and_odd_words(db):
 def test_list_page_search_pages_and_counts_exactly(client, alice):
     """UI-01: the list page pages search results with their exact count; a page past the end shows the last."""
     for i in range(27):
-        stored_document(alice, f"Zeppelin {i:02d}", "flight log")
+        DocumentFactory(owner=alice, title=f"Zeppelin {i:02d}", text="flight log")
     client.force_login(alice)
     first = client.get("/documents/", {"q": "zeppelin"})
     assert first.context["page"].paginator.count == 27 and len(first.context["page"].object_list) == 25
@@ -200,7 +206,7 @@ def test_list_page_search_pages_and_counts_exactly(client, alice):
 )
 def test_odd_queries_answer_a_list(alice_api, alice, q):
     """SEC-06: any text in `q`, including query-language operators and quotes, answers 200 with a list."""
-    stored_document(alice, "O'Neil", "a: b")
+    DocumentFactory(owner=alice, title="O'Neil", text="a: b")
     answer = alice_api.get("/api/documents/", {"q": q})
     assert answer.status_code == 200
     assert isinstance(answer.json()["results"], list)
@@ -208,8 +214,8 @@ def test_odd_queries_answer_a_list(alice_api, alice, q):
 
 def test_filters_combine_with_search(alice_api, alice):
     """docs/api.md: `q` combines with `state` and the pagination stays exact."""
-    stored_document(alice, "Report one", "zeppelin")
-    stored_document(alice, "Report two", "zeppelin", state=Document.State.FAILED)
+    DocumentFactory(owner=alice, title="Report one", text="zeppelin")
+    DocumentFactory(owner=alice, title="Report two", text="zeppelin", state=Document.State.FAILED)
     assert titles(alice_api, "zeppelin", state="failed") == ["Report two"]
     body = alice_api.get("/api/documents/", {"q": "report", "page_size": 1}).json()
     assert body["count"] == 2 and body["next"] is not None and len(body["results"]) == 1
@@ -219,7 +225,7 @@ def test_search_pages_count_every_match(alice_api, alice):
     """docs/api.md pagination: search results page and count exactly, an empty search is an empty page, and a page
     past the end answers 404 as any list does."""
     for i in range(7):
-        stored_document(alice, f"Report {i}", "zeppelin")
+        DocumentFactory(owner=alice, title=f"Report {i}", text="zeppelin")
     first = alice_api.get("/api/documents/", {"q": "zeppelin", "page_size": 3}).json()
     last = alice_api.get("/api/documents/", {"q": "zeppelin", "page_size": 3, "page": 3}).json()
     assert first["count"] == last["count"] == 7 and first["previous"] is None and last["next"] is None
@@ -237,7 +243,7 @@ def test_search_pages_count_every_match(alice_api, alice):
 
 def test_text_changes_are_searchable_at_once(alice):
     """DOC-01: the search vector is computed by the database, so a newly extracted text is found immediately."""
-    document = stored_document(alice, "Scan", "")
+    document = DocumentFactory(owner=alice, title="Scan", text="")
     assert found(alice, "marmalade") == []
     document.text = "Orange marmalade, three jars"
     document.save(update_fields=["text", "updated"])
@@ -274,21 +280,19 @@ def test_fallback_matching_is_case_insensitive_containment():
 
 SQLITE_SCRIPT = textwrap.dedent(
     """
-    import json, sys, uuid
+    import json, sys
     import django
     django.setup()
     from django.core.management import call_command
     call_command("migrate", verbosity=0)
-    from accounts.services import user_create
-    from documents.models import Document
+    from accounts.tests.factories import UserFactory
     from documents.search import SearchPaginator
     from documents.services import document_search
+    from documents.tests.factories import DocumentFactory
 
-    owner = user_create(username="solo", password="correct horse battery")
+    owner = UserFactory(username="solo")
     for title, text in [("Tax return", "taxes <script>x</script> Müller"), ("Holiday", "annual report")]:
-        pk = uuid.uuid4()
-        Document.objects.create(id=pk, owner=owner, title=title, filename="f.txt", content_type="text/plain",
-                                size_bytes=1, key=f"u/{owner.uuid}/{pk}", state="classified", text=text)
+        DocumentFactory(owner=owner, title=title, filename="f.txt", size_bytes=1, text=text)
     out = {}
     for q in sys.argv[1:]:
         out[q] = [[d.title, d.search_snippet] for d in document_search(owner, q)]

@@ -10,11 +10,11 @@ from django.db import connection
 from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
 
 from conftest import api_client_for, upload_document, wait_for, with_kite_middleware
+from devtools.testing.fake_llm import FakeOpenAI
 from documents.models import Document
 from documents.tasks import process_document
-from kite.testing.fake_llm import FakeOpenAI
 from topics.classification import services as classification_services
-from topics.models import Topic
+from topics.tests.factories import TopicFactory
 
 
 @pytest.mark.django_db(transaction=True)
@@ -29,12 +29,13 @@ def test_confirm_enqueues_processing_through_the_broker(alice, worker):
     assert final.state == "classified"
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_message_is_redelivered_and_finishes_exactly_once(alice, settings):
+def test_a_worker_killed_mid_message_is_redelivered_and_finishes_exactly_once(alice, uploads, settings):
     """DOC-06: SIGKILL a worker process while it classifies; the broker delivers the message again
     and the document ends classified exactly once, with one set of topics."""
     settings.KITE_PROVIDER_ALLOW_PRIVATE_URLS = True
-    Topic.objects.create(owner=alice, name="Garden")
+    TopicFactory(owner=alice, name="Garden")
     with FakeOpenAI() as server:
         classification_services.provider_settings_save(
             user=alice, kind="openai", base_url=server.base_url, model="m", api_key="k"

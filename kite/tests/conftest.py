@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import pytest
 
+from accounts.tests.factories import PASSWORD
 from conftest import upload_document, wait_for
+from devtools.testing.samples import make_docx, make_pdf
 from documents.models import Document
-from kite.testing.samples import make_docx, make_pdf
 from topics.models import Topic
-
-PASSWORD = "correct horse battery"  # the root conftest's personas all have it
+from topics.tests.factories import TopicFactory
 
 # Topic descriptions and texts the built-in classifier matches without any training.
 TOPICS = {
@@ -81,7 +81,7 @@ def sample_files(tmp_path):
 
 
 def make_topics(user) -> dict[str, Topic]:
-    return {name: Topic.objects.create(owner=user, name=name, description=text) for name, text in TOPICS.items()}
+    return {name: TopicFactory(owner=user, name=name, description=text) for name, text in TOPICS.items()}
 
 
 @dataclass

@@ -8,7 +8,8 @@ from django.test import Client
 from conftest import upload_document
 from documents.models import Document
 from topics.classification import services as classification_services
-from topics.models import DocumentTopic, Topic
+from topics.models import DocumentTopic
+from topics.tests.factories import TopicFactory
 
 SECRETS = [
     "Alice-private-token-name",  # an API token's name
@@ -48,13 +49,13 @@ def test_admin_shows_users_quotas_and_totals_but_no_document_contents(alice, ali
     Document.objects.filter(pk=document["id"]).update(
         title="Quarterly-zeppelin-secret", text="marmalade-confidential-text"
     )
-    topic = Topic.objects.create(owner=alice, name="Alice-private-topic")
+    topic = TopicFactory(owner=alice, name="Alice-private-topic")
     DocumentTopic.objects.create(document_id=document["id"], topic=topic, source="manual")
     settings.KITE_PROVIDER_ALLOW_PRIVATE_URLS = True
     classification_services.provider_settings_save(
         user=alice, kind="anthropic", model="m", api_key="sk-alice-provider-key"
     )
-    system = Topic.objects.create(owner=None, name="Invoices")
+    system = TopicFactory(owner=None, name="Invoices")
     DocumentTopic.objects.create(document_id=document["id"], topic=system, source="builtin", confidence=0.5)
     token = alice.api_tokens.first()
     token.name = "Alice-private-token-name"

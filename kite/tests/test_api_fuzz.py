@@ -10,7 +10,7 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from accounts import services as account_services
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from kite.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
@@ -45,8 +45,9 @@ def keep_test_transaction():
 
 
 @pytest.fixture
-def token(db) -> str:
-    _, key = account_services.token_create(user=make_user("fuzzer"), name="fuzz")
+def token(db, uploads) -> str:
+    """A signed-in fuzzer's key; what it uploads, confirms and deletes reaches storage and the broker."""
+    _, key = account_services.token_create(user=UserFactory(username="fuzzer"), name="fuzz")
     return key
 
 
@@ -70,6 +71,7 @@ def test_api_anonymously(case):
         assert response.status_code == (401 if routes(case.formatted_path) else 404)
 
 
+@pytest.mark.services  # it counts what the fuzz tests above did, so it runs where they run
 def test_report_generated_request_count():
     """Reports how many requests the fuzzing generated (runs after the fuzz tests in this module)."""
     print(f"API fuzzing: {len(GENERATED)} generated requests")

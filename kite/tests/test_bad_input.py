@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import stored_document
+from documents.tests.factories import DocumentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -11,7 +11,7 @@ SUPERSCRIPT_TWO = "²"  # str.isdigit() says yes, int() says no
 
 @pytest.fixture
 def listed(alice):
-    return stored_document(alice, "allotment minutes", "minutes of the allotment society")
+    return DocumentFactory(owner=alice, title="allotment minutes", text="minutes of the allotment society")
 
 
 @pytest.mark.parametrize(

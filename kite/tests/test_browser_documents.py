@@ -10,15 +10,18 @@ from accounts.models import User
 from conftest import object_exists, upload_document
 from documents import services
 from documents.models import Document
+from documents.tests.factories import DocumentFactory
 from kite.tests.conftest import SAMPLES, TOPICS, sign_up
 from quotas.models import Quota
-from topics.models import DocumentTopic, Topic
+from topics.models import DocumentTopic
+from topics.tests.factories import TopicFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FILING_TIMEOUT = 30_000  # ms: extraction and classification by the real worker
 
 
+@pytest.mark.slow
 def test_sign_up_then_upload_three_files_at_once_and_watch_each_get_classified(page, worker, sample_files):
     """UI-02, UI-04, D-05, DOC-01, STORE-04: a new person creates topics, picks a PDF, a DOCX and a text file at
     once; each gets its own progress bar, goes straight to storage, and its state follows the worker to
@@ -60,10 +63,11 @@ def test_sign_up_then_upload_three_files_at_once_and_watch_each_get_classified(p
     expect(rows.locator("[data-state-badge]")).to_have_text(["Classified"] * 3)
 
 
+@pytest.mark.slow
 def test_list_badges_follow_the_worker_without_a_reload_and_polling_stops(page, alice, alice_api, log_in, request):
     """UI-01, DOC-06: a queued document's badge and topics change to what the worker decided while the list
     stays open (no reload), and the page stops asking once nothing is pending."""
-    Topic.objects.create(owner=alice, name="Garden", description="Plants, roses, soil and the garden")
+    TopicFactory(owner=alice, name="Garden", description="Plants, roses, soil and the garden")
     document = upload_document(alice_api, b"Roses need rich soil; the garden plants want water.", filename="g.txt")
     log_in(alice)
     row = page.locator(f"tr[data-document-id='{document['id']}']")
@@ -86,6 +90,7 @@ def test_list_badges_follow_the_worker_without_a_reload_and_polling_stops(page, 
     assert len(polls) == asked
 
 
+@pytest.mark.slow
 def test_find_by_a_word_filter_by_topic_edit_topics_and_delete(page, alice, filed, log_in):
     """UI-01, UI-03, T-01, DOC-06, STORE-06, STORE-04: search finds a document by a word of its text; the topic
     filter shows exactly that topic's documents; topics edited on the document page become manual and survive a
@@ -182,21 +187,15 @@ def test_uploads_over_the_quota_or_the_size_limit_show_why_and_retry_works(page,
 
 def test_sorting_and_pagination_keep_the_search(page, alice, log_in):
     """UI-01: results sort by the chosen order, 25 to a page, and the next page keeps the search and the order."""
-    Document.objects.bulk_create(
-        Document(
+    for n in range(1, 28):
+        DocumentFactory(
             owner=alice,
             title=f"report {n:02}",
             filename=f"report-{n:02}.txt",
-            content_type="text/plain",
             size_bytes=10,
-            key=f"u/{alice.uuid}/report-{n}",
             state=Document.State.SKIPPED,
         )
-        for n in range(1, 28)
-    )
-    Document.objects.create(
-        owner=alice, title="holiday", filename="holiday.txt", content_type="text/plain", size_bytes=10, key="k"
-    )  # still uploading: never listed
+    DocumentFactory(owner=alice, title="holiday", size_bytes=10, state=Document.State.UPLOADING)  # never listed
     log_in(alice)
     page.get_by_label("Search").fill("report")
     page.get_by_label("Sort").select_option(label="Title Z–A")

@@ -8,9 +8,9 @@ from playwright.sync_api import expect
 
 from accounts.models import ApiToken
 from conftest import upload_document
-from kite.testing.fake_llm import FakeOpenAI
-from kite.testing.samples import make_pdf
-from topics.models import Topic
+from devtools.testing.fake_llm import FakeOpenAI
+from devtools.testing.samples import make_pdf
+from topics.tests.factories import TopicFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +35,7 @@ def test_every_page_fits_a_phone_has_labelled_controls_and_no_console_errors(pag
     """UI-05, UI-04, UI-03, UI-02, UI-01: at 375 px every page fits the width, every control has a label, and
     no page logs a console error (the `page` fixture fails the test on any)."""
     page.set_viewport_size(PHONE)
-    topic = Topic.objects.create(owner=alice, name="Invoices", description="Bills to pay")
+    topic = TopicFactory(owner=alice, name="Invoices", description="Bills to pay")
     document = upload_document(
         alice_api,
         make_pdf("Invoice 7: a very long line of text " * 20),

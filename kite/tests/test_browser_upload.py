@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.models import User
+from devtools.testing.samples import make_pdf
 from documents.models import Document
-from kite.testing.samples import make_pdf
 from kite.tests.conftest import sign_up
 from quotas.models import Quota
 

@@ -1,14 +1,14 @@
 from django.test import Client
 
 
-def test_healthz_reports_every_part(db):
+def test_healthz_reports_every_part(db, bucket, broker_service):
     """docs/api.md Health: database, storage and broker are each reported, without authentication."""
     answer = Client().get("/healthz")
     assert answer.status_code == 200
     assert answer.json() == {"database": "ok", "storage": "ok", "broker": "ok"}
 
 
-def test_healthz_names_the_part_that_is_down(db, settings):
+def test_healthz_names_the_part_that_is_down(db, broker_service, settings):
     """docs/api.md Health: an unreachable storage answers 503 naming it."""
     options = dict(settings.STORAGES["documents"]["OPTIONS"], endpoint_url="http://127.0.0.1:9")
     settings.STORAGES = {**settings.STORAGES, "documents": {**settings.STORAGES["documents"], "OPTIONS": options}}

@@ -14,9 +14,9 @@ from django.urls import URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
-from conftest import make_user
-from documents.models import Document
-from topics.models import Topic
+from accounts.tests.factories import UserFactory
+from documents.tests.factories import DocumentFactory
+from topics.tests.factories import TopicFactory
 
 METHODS = ["get", "post", "put", "patch", "delete"]
 ACTORS = ["owner", "other", "staff", "anonymous"]
@@ -73,17 +73,15 @@ class World:
     """alice's objects, made fresh for every cell so an owner's DELETE cannot hide a later leak."""
 
     def __init__(self, alice):
-        self.document = Document.objects.create(
+        self.document = DocumentFactory(
             owner=alice,
             title="Zeppelin-title",
             filename="zeppelin-file.pdf",
             content_type="application/pdf",
             size_bytes=10,
-            key=f"u/{alice.uuid}/{uuid.uuid4()}",
-            state=Document.State.CLASSIFIED,
             etag="x",
         )
-        self.topic = Topic.objects.create(owner=alice, name=f"Alice-topic-{uuid.uuid4().hex[:8]}")
+        self.topic = TopicFactory(owner=alice, name=f"Alice-topic-{uuid.uuid4().hex[:8]}")
         self.token, _ = account_services.token_create(user=alice, name="alice-token-name")
 
     def ids(self) -> dict:
@@ -96,9 +94,9 @@ MISSING = {"document": uuid.UUID(int=0), "topic": 2_000_000_000, "token": 2_000_
 @pytest.fixture
 def actors(db):
     people = {
-        "owner": make_user("alice"),
-        "other": make_user("bob"),
-        "staff": make_user("root", is_staff=True, is_superuser=True),
+        "owner": UserFactory(username="alice"),
+        "other": UserFactory(username="bob"),
+        "staff": UserFactory(username="root", is_staff=True, is_superuser=True),
     }
     return people
 
@@ -122,7 +120,7 @@ def call(client, method: str, url: str):
     return getattr(client, method)(url)
 
 
-def test_isolation_matrix(actors):
+def test_isolation_matrix(actors, uploads):
     """SEC-04, SC4, D-16, D-17: owner allowed; another user and staff get exactly what a missing object gets
     (404, or 405 where the method does not exist), with nothing of alice's in the body; anonymous gets 401 on
     the API and a redirect to log-in on pages."""

@@ -8,6 +8,8 @@ import sys
 from django.conf import settings
 from django.test import Client
 
+from accounts.tests.factories import PASSWORD
+
 
 def production_env(**overrides) -> dict:
     env = {
@@ -64,7 +66,7 @@ def test_pages_carry_a_csp_without_inline_scripts(client: Client):
 
 def test_session_and_csrf_cookies_are_httponly_and_samesite(client: Client, alice):
     """SEC-05: the session cookie is HttpOnly and SameSite; both cookies become Secure under KITE_SECURE."""
-    client.post("/accounts/login/", {"username": "alice", "password": "correct horse battery"})
+    client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
     result = subprocess.run(

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection, connections
 from django.db.models import Sum
 
-from conftest import api_client_for, object_exists, post_to_storage, request_upload
+from conftest import api_client_for, object_exists, upload_document
 from documents.models import Document
 from quotas.models import Quota
 
@@ -12,21 +12,16 @@ THREADS = 24
 SIZE = 1000
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_confirms_never_exceed_the_quota(alice, unique_bytes):
+def test_concurrent_confirms_never_exceed_the_quota(alice, uploads, unique_bytes):
     """STORE-03, SC2: 24 threads, each with its own database connection, confirm uploads worth
     2.4x the quota at once; exactly the uploads that fit are charged, the rest get 413."""
     assert connection.vendor == "postgresql"
     limit = SIZE * THREADS * 10 // 24  # room for exactly 10 uploads
     Quota.objects.filter(user=alice).update(limit_bytes=limit)
     client = api_client_for(alice)
-    pending = []
-    for _ in range(THREADS):
-        data = unique_bytes(SIZE)
-        answer = request_upload(client, data)
-        assert answer.status_code == 201
-        assert post_to_storage(answer.json()["upload"], data).status_code == 204
-        pending.append(answer.json()["document"])
+    pending = [upload_document(client, unique_bytes(SIZE), confirm=False) for _ in range(THREADS)]
 
     barrier = threading.Barrier(THREADS)
     statuses: list[int] = []

@@ -5,7 +5,7 @@ import pytest
 from conftest import api_client_for, upload_document, wait_for
 from documents.models import Document
 from topics.classification.models import ClassifierModel
-from topics.models import Topic
+from topics.tests.factories import TopicFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +27,7 @@ def test_builtin_classifier_learns_from_manual_topics(alice, worker):
     """D-15, T-01: after a person files a few documents by hand, the offline model is retrained and files a
     new document under the topic it learnt, though the topic's name says nothing about it."""
     client = api_client_for(alice)
-    topics = {name: Topic.objects.create(owner=alice, name=name) for name in CORPUS}
+    topics = {name: TopicFactory(owner=alice, name=name) for name in CORPUS}
     for name, texts in CORPUS.items():
         for index, text in enumerate(texts * 3):
             document = finished(

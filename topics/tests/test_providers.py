@@ -2,7 +2,7 @@ import socket
 
 import pytest
 
-from kite.testing.fake_llm import FakeAnthropic, FakeLLMServer, FakeOpenAI
+from devtools.testing.fake_llm import FakeAnthropic, FakeLLMServer, FakeOpenAI
 from topics.classification.providers import (
     MAX_DOCUMENT_CHARS,
     PermanentProviderError,

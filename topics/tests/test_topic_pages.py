@@ -1,12 +1,13 @@
 """Topic pages: deleting a topic asks first and says what it touches (D-17)."""
 
-from conftest import stored_document
 from documents.models import Document
+from documents.tests.factories import DocumentFactory
 from topics.models import DocumentTopic, Topic
+from topics.tests.factories import TopicFactory
 
 
 def filed_document(owner, topic: Topic) -> Document:
-    document = stored_document(owner, "Letter")
+    document = DocumentFactory(owner=owner, title="Letter")
     DocumentTopic.objects.create(document=document, topic=topic, source=DocumentTopic.Source.MANUAL)
     return document
 
@@ -14,7 +15,7 @@ def filed_document(owner, topic: Topic) -> Document:
 def test_deleting_a_topic_asks_first_and_keeps_the_documents(client, alice):
     """D-17: the edit page links to a confirmation that counts the documents filed under the topic; only the
     POST deletes, and the documents stay."""
-    topic = Topic.objects.create(owner=alice, name="Letters")
+    topic = TopicFactory(owner=alice, name="Letters")
     documents = [filed_document(alice, topic) for _ in range(2)]
     client.force_login(alice)
     assert f'href="/topics/{topic.pk}/delete/"' in client.get(f"/topics/{topic.pk}/").content.decode()
@@ -32,15 +33,15 @@ def test_deleting_a_topic_asks_first_and_keeps_the_documents(client, alice):
 
 
 def test_a_topic_with_no_documents_says_so(client, alice):
-    topic = Topic.objects.create(owner=alice, name="Empty")
+    topic = TopicFactory(owner=alice, name="Empty")
     client.force_login(alice)
     assert "No document is filed under it." in client.get(f"/topics/{topic.pk}/delete/").content.decode()
 
 
 def test_nobody_else_reaches_the_confirmation(client, alice, bob):
     """SEC-04: another person's topic and a system topic answer 404, and nothing is deleted."""
-    own = Topic.objects.create(owner=alice, name="Private")
-    system = Topic.objects.create(owner=None, name="Invoices shared")
+    own = TopicFactory(owner=alice, name="Private")
+    system = TopicFactory(owner=None, name="Invoices shared")
     client.force_login(bob)
     for topic in (own, system):
         assert client.get(f"/topics/{topic.pk}/delete/").status_code == 404

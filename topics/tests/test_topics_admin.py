@@ -1,11 +1,12 @@
 from django.test import Client
 
 from topics.models import Topic
+from topics.tests.factories import TopicFactory
 
 
 def test_staff_create_system_topics_in_the_admin(staff, alice):
     """D-09: staff create system topics in the Django admin; the admin lists system topics only."""
-    Topic.objects.create(owner=alice, name="Alice private topic")
+    TopicFactory(owner=alice, name="Alice private topic")
     client = Client()
     client.force_login(staff)
     answer = client.post("/admin/topics/systemtopic/add/", {"name": "Invoices", "description": "Bills to pay"})

@@ -2,7 +2,7 @@ import socket
 
 import pytest
 
-from kite.testing.fake_llm import FakeAnthropic, FakeOpenAI
+from devtools.testing.fake_llm import FakeAnthropic, FakeOpenAI
 from topics.classification import providers, urlguard
 from topics.classification.urlguard import check_base_url
 

@@ -1,4 +1,4 @@
-"""Run Kite with everything it needs: `python -m kite.devstack run` (make run) and `test` (make test).
+"""Run Kite with everything it needs: `python -m devtools.devstack run` (make run).
 
 Each part (database, storage, broker) uses an external service when its
 environment variable names one, and an embedded one otherwise.
@@ -13,11 +13,10 @@ import secrets
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from kite.embedded import SeaweedFS, Service, Valkey, free_port_block, port_is_free
+from devtools.embedded import SeaweedFS, Service, Valkey, port_is_free
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -37,7 +36,7 @@ def _stored_secret(path: Path, make) -> str:
     return path.read_text().strip()
 
 
-def _storage_ready_check(endpoint: str, access: str, secret: str):
+def storage_ready_check(endpoint: str, access: str, secret: str):
     import boto3
     from botocore.config import Config
 
@@ -63,7 +62,7 @@ def start_embedded(var_dir: Path, env: dict, s3_port: int, broker_port: int, per
             log(f"starting SeaweedFS (S3 on 127.0.0.1:{s3_port}, data in {seaweed.data_dir})")
             seaweed.start()
             started.append(seaweed)
-            seaweed.wait_until_ready(_storage_ready_check(seaweed.endpoint_url, access, secret))
+            seaweed.wait_until_ready(storage_ready_check(seaweed.endpoint_url, access, secret))
             env["S3_ENDPOINT_URL"] = seaweed.endpoint_url
         if not env.get("BROKER_URL"):
             valkey = Valkey(var_dir / "valkey", broker_port, persist=persist)
@@ -172,28 +171,13 @@ def run(argv: list[str]) -> int:
     return return_code
 
 
-def test(argv: list[str]) -> int:
-    """make test: run `argv` with storage and broker available, starting embedded ones if needed."""
-    env = dict(os.environ)
-    env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kite")
-    with tempfile.TemporaryDirectory(prefix="kite-test-") as tmp:
-        base = free_port_block(SeaweedFS.PORTS + 1)
-        services = start_embedded(Path(tmp), env, base, base + SeaweedFS.PORTS, persist=False)
-        try:
-            return subprocess.run(argv, env=env, cwd=BASE_DIR).returncode
-        finally:
-            stop_all(services)
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m kite.devstack")
-    parser.add_argument("command", choices=["run", "test"])
+    parser = argparse.ArgumentParser(prog="python -m devtools.devstack")
+    parser.add_argument("command", choices=["run"])
     parser.add_argument("args", nargs=argparse.REMAINDER)
     options = parser.parse_args()
     args = options.args[1:] if options.args[:1] == ["--"] else options.args
-    if options.command == "run":
-        return run(args)
-    return test(args or [PYTHON, "-m", "pytest"])
+    return run(args)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Screenshots of every page at desktop and phone width: `python -m kite.screenshots` (make screenshots).
+"""Screenshots of every page at desktop and phone width: `python -m devtools.screenshots` (make screenshots).
 
 Starts a throwaway Kite (SQLite, embedded SeaweedFS and Valkey, a web server and
 a worker, all in a temporary directory), seeds a demo account with topics and a
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import requests
 
-from kite.devstack import BASE_DIR, PYTHON, Child, log, manage, start_embedded, stop_all
-from kite.embedded import SeaweedFS, Service, free_port_block, wait_for_port
-from kite.testing.samples import make_docx, make_pdf, make_pdf_pages
+from devtools.devstack import BASE_DIR, PYTHON, Child, log, manage, start_embedded, stop_all
+from devtools.embedded import SeaweedFS, Service, free_port_block, wait_for_port
+from devtools.testing.samples import make_docx, make_pdf, make_pdf_pages
 
 OUT_DIR = BASE_DIR / "docs" / "screenshots"
 WIDTHS = {"desktop": (1280, 860), "phone": (375, 812)}

@@ -31,8 +31,13 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
-def free_port_block(size: int, start: int = 20000, stop: int = 60000) -> int:
-    """Return the first port of `size` consecutive free ports."""
+def free_port_block(size: int, start: int = 20000, stop: int = 32768) -> int:
+    """Return the first port of `size` consecutive free ports.
+
+    Below 32768, where Linux hands out ports for outgoing connections and for servers bound to port 0, so the
+    kernel does not give a chosen port away before the service binds it: the test suite chooses its ports
+    before collection and starts the services only after.
+    """
     import random
 
     for _ in range(200):
