@@ -28,7 +28,7 @@ class User(AbstractUser):
         """
         adding = self._state.adding
         # set_password() keeps the new password here until the save; a new password ends every API token.
-        password_changed = self._password is not None and not adding
+        password_changed = getattr(self, "_password", None) is not None and not adding
         with transaction.atomic(using=kwargs.get("using")):
             super().save(*args, **kwargs)
             if adding:
