@@ -37,6 +37,19 @@ DEFAULT_ORDERING = "-created"
 BEST_MATCH = ("-search_rank", "-created", "-pk")
 
 
+class DocumentFilterForm(forms.Form):
+    """A choice given with no value (`?state=`) is an error, as any other value outside its choices."""
+
+    CHOICES = ("topic", "state", "ordering")
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.CHOICES:
+            if name in self.data and not self.data[name]:
+                self.add_error(name, "Give a value, or leave the parameter out.")
+        return cleaned
+
+
 class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
@@ -56,6 +69,7 @@ class DocumentFilter(django_filters.FilterSet):
     class Meta:
         model = Document
         fields: list[str] = []
+        form = DocumentFilterForm
 
     def filter_q(self, queryset: DocumentQuerySet, name: str, value: str) -> QuerySet[Document]:
         return search.document_search(queryset, value, owner=self.request.user)
