@@ -3,20 +3,30 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-runtime
 
-.PHONY: run test install lint migrations-check screenshots clean
+.PHONY: run dev test install lint migrations-check screenshots clean
+
+# make run needs only the runtime requirements; the test tools come with make test.
+$(RUN_STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(RUN_STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(RUN_STAMP) $(STAMP)
 
 install: $(STAMP)
 
-## Start Kite with embedded SeaweedFS and Valkey under ./var/ on http://127.0.0.1:8000
-run: $(STAMP)
+## Start Kite (gunicorn, DEBUG off) with embedded SeaweedFS and Valkey under ./var/ on http://127.0.0.1:8000
+run: $(RUN_STAMP)
 	$(BIN)/python -m devtools.devstack run
+
+## The same with Django's autoreloading development server and DEBUG on
+dev: $(STAMP)
+	$(BIN)/python -m devtools.devstack dev
 
 ## The whole suite against PostgreSQL, SeaweedFS and a Redis-protocol broker (pytest starts what it needs)
 test: $(STAMP) lint migrations-check

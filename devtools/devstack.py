@@ -1,4 +1,4 @@
-"""Run Kite with everything it needs: `python -m devtools.devstack run` (make run).
+"""Run Kite with everything it needs: `python -m devtools.devstack run` (make run) or `dev` (make dev).
 
 Each part (database, storage, broker) uses an external service when its
 environment variable names one, and an embedded one otherwise.
@@ -16,13 +16,13 @@ import sys
 import time
 from pathlib import Path
 
-from devtools.embedded import SeaweedFS, Service, Valkey, port_is_free
+from devtools.embedded import SeaweedFS, Service, Valkey, port_is_free, wait_for_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 RUN_S3_PORT = 8333
 RUN_BROKER_PORT = 6391
-WEB_ADDRESS = ("127.0.0.1", 8000)
+WEB_PORT = 8000
 
 
 def log(message: str) -> None:
@@ -51,21 +51,23 @@ def storage_ready_check(endpoint: str, access: str, secret: str):
     return client.list_buckets
 
 
-def start_embedded(var_dir: Path, env: dict, s3_port: int, broker_port: int, persist: bool) -> list[Service]:
+def start_embedded(
+    var_dir: Path, env: dict, s3_port: int, broker_port: int, persist: bool, tied: bool = False
+) -> list[Service]:
     """Start SeaweedFS and Valkey unless `env` names external ones; fill `env` in."""
     started: list[Service] = []
     try:
         if not env.get("S3_ENDPOINT_URL"):
             access = env.setdefault("S3_ACCESS_KEY_ID", "kite-" + secrets.token_hex(6))
             secret = env.setdefault("S3_SECRET_ACCESS_KEY", secrets.token_urlsafe(24))
-            seaweed = SeaweedFS(var_dir / "seaweedfs", s3_port, access, secret)
+            seaweed = SeaweedFS(var_dir / "seaweedfs", s3_port, access, secret, tied=tied)
             log(f"starting SeaweedFS (S3 on 127.0.0.1:{s3_port}, data in {seaweed.data_dir})")
             seaweed.start()
             started.append(seaweed)
             seaweed.wait_until_ready(storage_ready_check(seaweed.endpoint_url, access, secret))
             env["S3_ENDPOINT_URL"] = seaweed.endpoint_url
         if not env.get("BROKER_URL"):
-            valkey = Valkey(var_dir / "valkey", broker_port, persist=persist)
+            valkey = Valkey(var_dir / "valkey", broker_port, persist=persist, tied=tied)
             log(f"starting Valkey on 127.0.0.1:{broker_port}")
             valkey.start()
             started.append(valkey)
@@ -88,19 +90,59 @@ def manage(env: dict, *args: str) -> None:
 class Child(Service):
     grace_seconds = 10.0  # the worker finishes or requeues its messages before exiting
 
-    def __init__(self, name: str, args: list[str], env: dict) -> None:
-        super().__init__()
+    def __init__(self, name: str, args: list[str], env: dict, tied: bool = False) -> None:
+        super().__init__(tied)
         self.name = name
-        self.proc = subprocess.Popen(args, env=env, cwd=BASE_DIR, start_new_session=True)
+        self.proc = subprocess.Popen(args, env=env, cwd=BASE_DIR, **self._popen_options())
 
 
-def run(argv: list[str]) -> int:
-    """make run: embedded services, migrations, the bucket, the web server and one worker."""
-    var_dir = Path(os.environ.get("KITE_VAR_DIR", BASE_DIR / "var"))
-    var_dir.mkdir(parents=True, exist_ok=True)
+# What `make run` decides, written where kite/settings.py finds it (var/kite.env) for operator commands.
+RECORDED = [
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "S3_ENDPOINT_URL",
+    "S3_PUBLIC_ENDPOINT_URL",
+    "S3_BUCKET",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
+    "BROKER_URL",
+    "KITE_UPLOAD_ORIGINS",
+]
+
+
+def record_choices(var_dir: Path, env: dict) -> Path:
+    path = var_dir / "kite.env"
+    lines = [
+        "# Written by `make run` at each start: what it chose, for manage.py in another terminal.",
+        "# Variables set in the environment take precedence over these.",
+        *(f"{name}={env[name]}" for name in RECORDED if env.get(name)),
+    ]
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text("\n".join(lines) + "\n")
+    temporary.chmod(0o600)
+    temporary.replace(path)
+    return path
+
+
+def _port(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def web_command(dev: bool, host: str, port: int) -> list[str]:
+    if dev:
+        return [PYTHON, "manage.py", "runserver", f"{host}:{port}"]
+    # The production server, as compose runs it; gunicorn's workers exit when their master does.
+    return [PYTHON, "-m", "gunicorn", "kite.wsgi", "--bind", f"{host}:{port}", "--workers", "2"]
+
+
+def prepare_env(var_dir: Path, dev: bool, web_port: int) -> dict:
+    """The environment of every child: the operator's, plus what this run decides."""
     env = dict(os.environ)
-    env.setdefault("DEBUG", "true")
+    env["DEBUG"] = "true" if dev else env.get("DEBUG", "false")
     env.setdefault("SECRET_KEY", _stored_secret(var_dir / "secret_key", lambda: secrets.token_urlsafe(50)))
+    env.setdefault("DATABASE_URL", f"sqlite:///{var_dir / 'kite.sqlite3'}")
+    if web_port != WEB_PORT:
+        env.setdefault("KITE_UPLOAD_ORIGINS", f"http://127.0.0.1:{web_port},http://localhost:{web_port}")
     if not env.get("S3_ENDPOINT_URL"):
         # Keep the embedded store's credentials across runs: its identities file is rewritten each start.
         creds = json.loads(
@@ -111,8 +153,26 @@ def run(argv: list[str]) -> int:
         )
         env.setdefault("S3_ACCESS_KEY_ID", creds["access"])
         env.setdefault("S3_SECRET_ACCESS_KEY", creds["secret"])
-    busy = [p for p in (WEB_ADDRESS[1], RUN_S3_PORT, RUN_BROKER_PORT) if not port_is_free(p)]
-    if busy and not (env.get("S3_ENDPOINT_URL") and env.get("BROKER_URL") and WEB_ADDRESS[1] not in busy):
+    return env
+
+
+def run(dev: bool = False) -> int:
+    """make run (production server, DEBUG off) or make dev (autoreloading development server, DEBUG on):
+    embedded services, migrations, static files, the bucket, the web server, one worker and the scheduler."""
+    var_dir = Path(os.environ.get("KITE_VAR_DIR", BASE_DIR / "var"))
+    var_dir.mkdir(parents=True, exist_ok=True)
+    host = "127.0.0.1"
+    web_port = _port("KITE_WEB_PORT", WEB_PORT)
+    s3_port = _port("KITE_S3_PORT", RUN_S3_PORT)
+    broker_port = _port("KITE_BROKER_PORT", RUN_BROKER_PORT)
+    env = prepare_env(var_dir, dev, web_port)
+    wanted = (
+        [web_port]
+        + ([] if env.get("S3_ENDPOINT_URL") else [s3_port])
+        + ([] if env.get("BROKER_URL") else [broker_port])
+    )
+    busy = [p for p in wanted if not port_is_free(p)]
+    if busy:
         log(f"port(s) {', '.join(map(str, busy))} already in use: is another Kite running?")
         return 1
 
@@ -125,32 +185,24 @@ def run(argv: list[str]) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGHUP, request_stop)  # a closed terminal stops Kite as Ctrl-C does
     try:
-        services += start_embedded(var_dir, env, RUN_S3_PORT, RUN_BROKER_PORT, persist=True)
+        services += start_embedded(var_dir, env, s3_port, broker_port, persist=True, tied=True)
+        record_choices(var_dir, env)
         log("migrating the database")
         manage(env, "migrate", "--noinput")
+        if not dev:
+            manage(env, "collectstatic", "--noinput", "--verbosity", "0")
         manage(env, "ensure_bucket")
-        host, port = WEB_ADDRESS
-        services.append(
-            Child(
-                "worker",
-                [
-                    PYTHON,
-                    "manage.py",
-                    "rundramatiq",
-                    "--processes",
-                    "1",
-                    "--threads",
-                    "2",
-                    "--worker-shutdown-timeout",
-                    "8000",
-                ],
-                env,
-            )
-        )
-        services.append(Child("scheduler", [PYTHON, "manage.py", "run_periodic"], env))
-        services.append(Child("web", [PYTHON, "manage.py", "runserver", f"{host}:{port}", "--noreload"], env))
-        log(f"Kite is running at http://{host}:{port}/ — press Ctrl-C to stop")
+        worker = [PYTHON, "manage.py", "rundramatiq", "--processes", "1", "--threads", "2"]
+        services.append(Child("worker", [*worker, "--worker-shutdown-timeout", "8000"], env, tied=True))
+        services.append(Child("scheduler", [PYTHON, "manage.py", "run_periodic"], env, tied=True))
+        web = Child("web", web_command(dev, host, web_port), env, tied=True)
+        services.append(web)
+        wait_for_port(web_port, 60, web.proc)  # say "running" once it answers
+        mode = "development server, DEBUG on" if dev else "gunicorn, DEBUG off"
+        log(f"Kite is running at http://{host}:{web_port}/ ({mode}) — press Ctrl-C to stop")
+        log(f"manage.py in another terminal uses the same settings ({var_dir / 'kite.env'})")
         while not stopping:
             dead = [s for s in services if not s.running]
             if dead:
@@ -173,11 +225,9 @@ def run(argv: list[str]) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.devstack")
-    parser.add_argument("command", choices=["run"])
-    parser.add_argument("args", nargs=argparse.REMAINDER)
+    parser.add_argument("command", choices=["run", "dev"])
     options = parser.parse_args()
-    args = options.args[1:] if options.args[:1] == ["--"] else options.args
-    return run(args)
+    return run(dev=options.command == "dev")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ anything behind.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ from pathlib import Path
 
 # SeaweedFS does not exit promptly on SIGTERM; past this we kill it.
 STOP_GRACE_SECONDS = 3.0
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -60,22 +62,47 @@ def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = Non
     raise TimeoutError(f"port {port} did not open within {timeout}s")
 
 
+def die_with_parent(signum: int):
+    """A `preexec_fn` that has Linux send the child `signum` when the process that started it dies, however it
+    dies (SIGKILL, a closed terminal), so nothing outlives its supervisor. Elsewhere it does nothing."""
+
+    def arrange() -> None:
+        if sys.platform.startswith("linux"):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signum)
+
+    return arrange
+
+
 class Service:
-    """A child process that is stopped with SIGTERM, then SIGKILL."""
+    """A child process that is stopped with SIGTERM, then SIGKILL.
+
+    `tied` children also die with the process that started them (die_with_parent): `make run` ties every
+    child, so a supervisor killed without Ctrl-C leaves nothing running. The test suite starts its services
+    from a process with threads, where a preexec_fn is not safe, and stops them itself.
+    """
 
     name = "service"
     grace_seconds = STOP_GRACE_SECONDS
+    # What a tied child receives when its parent dies: SeaweedFS does not stop promptly on SIGTERM.
+    parent_death_signal = signal.SIGTERM
 
-    def __init__(self) -> None:
+    def __init__(self, tied: bool = False) -> None:
         self.proc: subprocess.Popen | None = None
         self.log_file = None
+        self.tied = tied
+
+    def _popen_options(self) -> dict:
+        # A new session keeps Ctrl-C in the terminal from reaching the child before we stop it in order.
+        options: dict = {"start_new_session": True}
+        if self.tied:
+            options["preexec_fn"] = die_with_parent(self.parent_death_signal)
+        return options
 
     def _spawn(self, args: list[str], log_path: Path) -> None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log_file = open(log_path, "ab")
-        # A new session keeps Ctrl-C in the terminal from reaching the child
-        # before we stop it in order.
-        self.proc = subprocess.Popen(args, stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(args, stdout=self.log_file, stderr=subprocess.STDOUT, **self._popen_options())
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
@@ -108,9 +135,10 @@ class SeaweedFS(Service):
 
     name = "seaweedfs"
     PORTS = 8  # s3, master, volume, filer and their grpc ports
+    parent_death_signal = signal.SIGKILL
 
-    def __init__(self, data_dir: Path, s3_port: int, access_key: str, secret_key: str) -> None:
-        super().__init__()
+    def __init__(self, data_dir: Path, s3_port: int, access_key: str, secret_key: str, tied: bool = False) -> None:
+        super().__init__(tied)
         self.data_dir = Path(data_dir)
         self.s3_port = s3_port
         self.access_key = access_key
@@ -185,8 +213,8 @@ class Valkey(Service):
 
     name = "valkey"
 
-    def __init__(self, data_dir: Path, port: int, persist: bool = True) -> None:
-        super().__init__()
+    def __init__(self, data_dir: Path, port: int, persist: bool = True, tied: bool = False) -> None:
+        super().__init__(tied)
         self.data_dir = Path(data_dir)
         self.port = port
         self.persist = persist

@@ -2,6 +2,9 @@
 
 Defaults suit the embedded mode of `make run` (SQLite and SeaweedFS/Valkey
 under ./var/); production sets the variables listed in docs/configuration.md.
+What `make run` decides (its secret, database, storage and broker) it writes to
+`var/kite.env`, which is read here for any variable the environment leaves
+unset, so `manage.py` works in a second terminal with nothing exported.
 """
 
 import os
@@ -15,16 +18,42 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def _read_env_file(path: Path | None) -> dict[str, str]:
+    """`NAME=value` lines (blank lines and `#` comments skipped); nothing when there is no such file."""
+    if path is None or not path.is_file():
+        return {}
+    values = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.partition("=")
+        if not equals or not name.strip().isidentifier():
+            raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value")
+        values[name.strip()] = value.strip()
+    return values
+
+
+# KITE_ENV_FILE names another file; set it empty to read none.
+_ENV_FILE_SETTING = os.environ.get("KITE_ENV_FILE")
+if _ENV_FILE_SETTING is None:
+    ENV_FILE: Path | None = Path(os.environ.get("KITE_VAR_DIR", BASE_DIR / "var")) / "kite.env"
+else:
+    ENV_FILE = Path(_ENV_FILE_SETTING) if _ENV_FILE_SETTING else None
+_FILE_VALUES = _read_env_file(ENV_FILE)
+
+
 @overload
 def env(name: str, default: str) -> str: ...
 @overload
 def env(name: str, default: None = None) -> str | None: ...
 def env(name: str, default: str | None = None) -> str | None:
-    """Read `name`, or the contents of the file named by `name_FILE` (for secrets)."""
+    """Read `name` from the environment, else from ENV_FILE; or the contents of the file named by `name_FILE`
+    (for secrets)."""
     file_path = os.environ.get(f"{name}_FILE")
     if file_path:
         return Path(file_path).read_text().strip()
-    return os.environ.get(name, default)
+    return os.environ.get(name, _FILE_VALUES.get(name, default))
 
 
 def envbool(name: str, default: bool) -> bool:
@@ -124,7 +153,7 @@ TEMPLATES = [
     },
 ]
 
-VAR_DIR = Path(env("KITE_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR = Path(os.environ.get("KITE_VAR_DIR", str(BASE_DIR / "var")))
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kite.sqlite3'}"),

@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+# The tests never read what a `make run` on the same checkout wrote to var/kite.env.
+os.environ.setdefault("KITE_ENV_FILE", "")
 
 from kite.settings import *  # noqa: E402,F403
 

@@ -34,3 +34,25 @@ def test_sign_up_upload_a_pdf_and_see_it_listed_with_the_quota_charged(page, wor
     assert "invoice.pdf" in row.inner_text()
     assert page.locator("#quota-progress").get_attribute("value") == str(size)
     assert f"{size}\xa0bytes" in page.locator(".quota-meter").inner_text()
+
+
+def test_an_administrator_made_by_createsuperuser_uploads_through_the_page(page, log_in, tmp_path, monkeypatch):
+    """ACC-02, D-05: the administrator `manage.py createsuperuser` makes has a quota and uploads on the page,
+    and the menu leads them to the admin."""
+    from django.core.management import call_command
+
+    from accounts.tests.factories import PASSWORD
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
+    call_command("createsuperuser", "--noinput", "--username", "admin", "--email", "admin@example.com")
+    admin = User.objects.get(username="admin")
+    note = tmp_path / "note.txt"
+    note.write_bytes(b"The first note of the household's administrator.")
+
+    log_in(admin)
+    page.get_by_role("link", name="Upload", exact=True).first.click()
+    page.set_input_files("#files", str(note))
+    page.wait_for_selector(".upload-item.done")
+    assert Quota.objects.get(user=admin).used_bytes == note.stat().st_size
+    page.get_by_role("link", name="Admin").click()
+    page.wait_for_url("**/admin/")
