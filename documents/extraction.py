@@ -81,6 +81,16 @@ def extract_text(data: bytes, *, content_type: str, filename: str, max_chars: in
     return _normalise(raw)[:max_chars].rstrip()
 
 
+def needs_isolation(data: bytes, *, content_type: str, filename: str) -> bool:
+    """Whether reading `data` may take unbounded time or memory: PDF and Word parsers can be made to (a table
+    of merged cells, a content stream shared by every page, millions of empty paragraphs), so those run in a
+    child process with limits (documents.sandbox). Text, CSV and HTML are read in one bounded pass."""
+    try:
+        return _detect(data, _media_type(content_type), _extension(filename)) in (PDF, DOCX)
+    except ExtractionError:
+        return False  # refused before any parsing: nothing to isolate
+
+
 def _media_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
@@ -269,7 +279,7 @@ def _text_from_pdf(data: bytes, content_type: str, max_chars: int) -> str:
         _unlock(reader)
         pages = reader.pages
         page_count = len(pages)
-    except ExtractionError:
+    except (ExtractionError, MemoryError):
         raise
     except Exception as error:  # pypdf raises many types on damaged input; each means the file is unreadable
         raise ExtractionError("The PDF file is damaged and could not be read.") from error
@@ -277,6 +287,8 @@ def _text_from_pdf(data: bytes, content_type: str, max_chars: int) -> str:
     for number in range(min(page_count, MAX_PDF_PAGES)):
         try:
             collector.add(pages[number].extract_text() or "")
+        except MemoryError:
+            raise
         except Exception:  # one broken page should not hide the text of the others
             failures += 1
         if collector.full:
@@ -304,6 +316,8 @@ def _text_from_docx(data: bytes, content_type: str, max_chars: int) -> str:
         document = docx.Document(io.BytesIO(data))
         collector = _Collector(max_chars)
         _collect_blocks(document.iter_inner_content(), collector)
+    except MemoryError:
+        raise  # a limit of the reader's, not damage: said as such by documents.sandbox
     except Exception as error:  # python-docx, lxml and zipfile raise many types on damaged input
         raise ExtractionError("The Word document is damaged and could not be read.") from error
     return collector.text()

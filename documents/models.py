@@ -70,6 +70,9 @@ class Document(models.Model):
     state = models.CharField(max_length=12, choices=State.choices, default=State.UPLOADING)
     error = models.TextField(blank=True)
     classify = models.BooleanField(default=True)
+    # Runs of the processing actor that claimed this document since it was last queued by a person; past
+    # documents.processing.MAX_ATTEMPTS it ends failed instead of being read again.
+    attempts = models.PositiveSmallIntegerField(default=0)
     text = models.TextField(blank=True)
     # Set when the processing message is handed to the broker; None means the
     # hand-off failed and the sweeper must send it (docs/requirements.md, Brokers).

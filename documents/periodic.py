@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from documents.models import Document, StorageDeletion
+from documents.processing import GAVE_UP, MAX_ATTEMPTS
 from documents.services import enqueue_processing, storage_deletion_attempt, upload_discard
 from documents.tasks import process_document
 from kite.broker import messages_held
@@ -63,6 +64,12 @@ def documents_sweep_queue() -> int:
     waiting = Q(state=Document.State.QUEUED, enqueued_at__lt=now - timedelta(seconds=settings.KITE_QUEUE_RESEND_AFTER))
     if Document.objects.filter(waiting).exists() and messages_held(process_document.queue_name) == 0:
         lost |= waiting
-    ids = list(Document.objects.filter(lost).values_list("pk", flat=True)[:BATCH])
+    # A document that used up its attempts is not sent again, ever: it ends failed, saying why.
+    spent = Document.objects.filter(lost, attempts__gte=MAX_ATTEMPTS)
+    for pk, attempts in spent.values_list("pk", "attempts")[:BATCH]:
+        Document.objects.filter(pk=pk).update(
+            state=Document.State.FAILED, error=GAVE_UP.format(attempts=attempts), updated=now
+        )
+    ids = list(Document.objects.filter(lost, attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True)[:BATCH])
     Document.objects.filter(pk__in=ids).update(state=Document.State.QUEUED, enqueued_at=now, updated=now)
     return sum(enqueue_processing(pk) for pk in ids)

@@ -10,8 +10,9 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
-from documents import extraction, storage
+from documents import extraction, sandbox, storage
 from documents.models import Document
 from kite.errors import StorageUnavailable
 from topics.classification.services import PermanentProviderError, TransientProviderError, classify
@@ -19,12 +20,20 @@ from topics.models import DocumentTopic
 
 logger = logging.getLogger(__name__)
 
+# The actor's first run and its five retries (documents.tasks.PROCESS_MAX_RETRIES): any claim past these is a
+# document that keeps killing or stalling its worker, and it ends failed instead.
+MAX_ATTEMPTS = 6
+GAVE_UP = (
+    "Kite tried to read this file {attempts} times and gave up: reading it takes too long or too much memory. "
+    "It may be damaged."
+)
 OBJECT_MISSING = "The stored file is missing, so it cannot be read. Upload it again."
 OBJECT_CHANGED = "The stored file is no longer the one that was uploaded, so Kite does not read it. Upload it again."
 
 
 def _claim(document_id) -> Document | None:
-    """Move a queued (or redelivered, still processing) document to processing; None if there is nothing to do."""
+    """Move a queued (or redelivered, still processing) document to processing and count the attempt; None if
+    there is nothing to do, or if the document has used up its attempts (it then ends failed)."""
     with transaction.atomic():
         document = (
             Document.objects.select_for_update()
@@ -34,10 +43,41 @@ def _claim(document_id) -> Document | None:
         )
         if document is None:
             return None
+        if document.attempts >= MAX_ATTEMPTS:
+            document.state = Document.State.FAILED
+            document.error = GAVE_UP.format(attempts=document.attempts)
+            document.save(update_fields=["state", "error", "updated"])
+            return None
         document.state = Document.State.PROCESSING
         document.error = ""
-        document.save(update_fields=["state", "error", "updated"])
+        document.attempts += 1
+        document.save(update_fields=["state", "error", "attempts", "updated"])
         return document
+
+
+def document_give_up(*, document_id, error: str) -> bool:
+    """End a document this run could not finish (its time limit struck): `failed`, with `error`."""
+    with transaction.atomic():
+        return bool(
+            Document.objects.filter(pk=document_id, state=Document.State.PROCESSING).update(
+                state=Document.State.FAILED, error=error, updated=timezone.now()
+            )
+        )
+
+
+def _extract(document: Document, data: bytes) -> str:
+    """The document's text; PDF and Word files are read in a child process with limits (READ-03)."""
+    content_type, filename, max_chars = document.content_type, document.filename, settings.KITE_CLASSIFY_MAX_CHARS
+    if extraction.needs_isolation(data, content_type=content_type, filename=filename):
+        return sandbox.extract_text_limited(
+            data,
+            content_type=content_type,
+            filename=filename,
+            max_chars=max_chars,
+            seconds=settings.KITE_EXTRACT_SECONDS,
+            memory_bytes=settings.KITE_EXTRACT_MEMORY_MB * 1024 * 1024,
+        )
+    return extraction.extract_text(data, content_type=content_type, filename=filename, max_chars=max_chars)
 
 
 def _finish(document: Document, *, state: str, text: str | None = None, error: str = "", assignments=()) -> bool:
@@ -81,12 +121,7 @@ def document_process(*, document_id, final_attempt: bool = True) -> str | None:
         return Document.State.SKIPPED
     try:
         data = storage.read(document.key, etag=document.etag, max_bytes=settings.KITE_CLASSIFY_MAX_BYTES)
-        text = extraction.extract_text(
-            data,
-            content_type=document.content_type,
-            filename=document.filename,
-            max_chars=settings.KITE_CLASSIFY_MAX_CHARS,
-        )
+        text = _extract(document, data)
         if not text.strip():
             _finish(document, state=Document.State.SKIPPED, text="", error="No text could be read from this file.")
             return Document.State.SKIPPED

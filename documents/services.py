@@ -256,8 +256,9 @@ def document_reclassify(*, user: User, document_id) -> Document:
         document.state = Document.State.QUEUED
         document.error = ""
         document.classify = True
+        document.attempts = 0
         document.enqueued_at = timezone.now()
-        document.save(update_fields=["state", "error", "classify", "enqueued_at", "updated"])
+        document.save(update_fields=["state", "error", "classify", "attempts", "enqueued_at", "updated"])
         transaction.on_commit(lambda: enqueue_processing(document.pk))
     return document
 

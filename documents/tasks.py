@@ -1,9 +1,11 @@
 """Dramatiq actors: they take ids, and call the services, imported in their bodies (services import this module)."""
 
 import dramatiq
-from dramatiq.middleware import CurrentMessage
+from dramatiq.middleware import CurrentMessage, TimeLimitExceeded
 
+# documents.processing.MAX_ATTEMPTS counts these retries and the first run.
 PROCESS_MAX_RETRIES = 5
+TOOK_TOO_LONG = "Processing this document took too long, so Kite stopped. It may be damaged."
 
 
 @dramatiq.actor(max_retries=PROCESS_MAX_RETRIES, min_backoff=2_000, max_backoff=120_000, time_limit=300_000)
@@ -13,7 +15,11 @@ def process_document(document_id: str) -> None:
 
     message = CurrentMessage.get_current_message()
     retries = message.options.get("retries", 0) if message is not None else PROCESS_MAX_RETRIES
-    processing.document_process(document_id=document_id, final_attempt=retries >= PROCESS_MAX_RETRIES)
+    try:
+        processing.document_process(document_id=document_id, final_attempt=retries >= PROCESS_MAX_RETRIES)
+    except TimeLimitExceeded:
+        # Not an Exception: no handler below sees it. The run is over; say so rather than leave it processing.
+        processing.document_give_up(document_id=document_id, error=TOOK_TOO_LONG)
 
 
 @dramatiq.actor(max_retries=3, time_limit=600_000)

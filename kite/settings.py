@@ -333,6 +333,9 @@ KITE_PROVIDER_TIMEOUT = envint("KITE_PROVIDER_TIMEOUT", 60, minimum=1)
 # Bounds on what a worker reads from one document.
 KITE_CLASSIFY_MAX_BYTES = envint("KITE_CLASSIFY_MAX_BYTES", 20 * MIB, minimum=1024)
 KITE_CLASSIFY_MAX_CHARS = envint("KITE_CLASSIFY_MAX_CHARS", 200_000, minimum=1000)
+# Limits of the child process that reads a PDF or Word file (documents.sandbox): CPU seconds and memory.
+KITE_EXTRACT_SECONDS = envint("KITE_EXTRACT_SECONDS", 20, minimum=1)
+KITE_EXTRACT_MEMORY_MB = envint("KITE_EXTRACT_MEMORY_MB", 1024, minimum=128)
 
 # --- Security (SEC-05) ---------------------------------------------------------
 # KITE_SECURE: the site is served over HTTPS (directly or behind a proxy that sets X-Forwarded-Proto).
