@@ -22,7 +22,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         except UnicodeError:
             raise exceptions.AuthenticationFailed("Invalid token header.") from None
         token = ApiToken.objects.for_key(key)
-        if token is None or not token.user.is_active:
+        if token is None or not token.user.is_active or not token.is_current:
             raise exceptions.AuthenticationFailed("Invalid token.")
         token_touch(token=token)
         return token.user, token

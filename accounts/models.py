@@ -37,6 +37,12 @@ class User(AbstractUser):
                 self.api_tokens.all().delete()
 
 
+def password_stamp(password_hash: str) -> str:
+    """What a token remembers of the password it was made under: when the password changes, by any path (even
+    a direct UPDATE, or one racing the token's creation), the stamp no longer matches and the token is dead."""
+    return hashlib.sha256(f"kite-token:{password_hash}".encode()).hexdigest()
+
+
 def hash_token_key(key: str) -> str:
     """Tokens are 256 random bits, so one round of SHA-256 is enough to store them safely."""
     return hashlib.sha256(key.encode()).hexdigest()
@@ -57,6 +63,7 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     last_used = models.DateTimeField(null=True, blank=True)
+    password_stamp = models.CharField(max_length=64, editable=False)
     # None: until revoked (or the password changes).
     expires = models.DateTimeField(null=True, blank=True)
 
@@ -67,3 +74,8 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_current(self) -> bool:
+        """Made under the person's present password."""
+        return self.password_stamp == password_stamp(self.user.password)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from accounts.models import ApiToken, User, hash_token_key
+from accounts.models import ApiToken, User, hash_token_key, password_stamp
 
 # Refresh last_used at most this often, so every API call is not a write.
 LAST_USED_GRANULARITY_SECONDS = 60
@@ -28,7 +28,13 @@ def token_create(*, user: User, name: str = "", expires_in_days: int | None = No
     key = secrets.token_urlsafe(32)
     expires = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
     token = ApiToken.objects.create(
-        user=user, name=name or "API token", key_hash=hash_token_key(key), prefix=key[:8], expires=expires
+        user=user,
+        name=name or "API token",
+        key_hash=hash_token_key(key),
+        prefix=key[:8],
+        expires=expires,
+        # The password this person proved (or the session holds) now: a change since makes the token useless.
+        password_stamp=password_stamp(user.password),
     )
     return token, key
 

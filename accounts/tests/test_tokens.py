@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts import services
 from accounts.models import ApiToken
 from accounts.tests.factories import PASSWORD
 
@@ -151,3 +152,36 @@ def test_the_settings_page_makes_an_expiring_token(client, alice):
     token = ApiToken.objects.get(user=alice, name="phone")
     assert timedelta(days=29) < token.expires - timezone.now() <= timedelta(days=30)
     assert token.expires.strftime("%-d %b %Y") in client.get("/accounts/settings/").content.decode()
+
+
+def test_a_token_dies_with_its_password_however_the_password_changes(alice, alice_api, staff):
+    """ACC-03: a token made under one password stops working once the password is different, even when the
+    change bypasses User.save (a direct UPDATE) or makes the password unusable (the admin can)."""
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import User
+
+    assert alice_api.get("/api/quota/").status_code == 200
+    User.objects.filter(pk=alice.pk).update(password=make_password("changed behind everyone's back"))
+    assert alice_api.get("/api/quota/").status_code == 401
+
+    _, key = services.token_create(user=staff, name="ops")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/quota/").status_code == 200
+    staff.set_unusable_password()
+    User.objects.filter(pk=staff.pk).update(password=staff.password)
+    assert client.get("/api/quota/").status_code == 401
+
+
+def test_a_token_made_with_the_old_password_while_it_changes_never_works(alice):
+    """ACC-03: a token obtained with the old password that lands after the change is dead on arrival."""
+    from accounts.models import User
+
+    authenticated = User.objects.get(pk=alice.pk)  # what the token endpoint holds after checking the password
+    alice.set_password("the new passphrase")
+    alice.save()
+    _, key = services.token_create(user=authenticated, name="racing")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/quota/").status_code == 401
