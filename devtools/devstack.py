@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from devtools.embedded import SeaweedFS, Service, Valkey, port_is_free, wait_for_port
+from devtools.embedded import SeaweedFS, Service, Valkey, die_with_parent, port_is_free, wait_for_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -31,8 +31,9 @@ def log(message: str) -> None:
 
 def _stored_secret(path: Path, make) -> str:
     if not path.exists():
-        path.write_text(make())
-        path.chmod(0o600)
+        # Created readable by its owner alone, never briefly by everyone.
+        with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "w") as file:
+            file.write(make())
     return path.read_text().strip()
 
 
@@ -83,8 +84,9 @@ def stop_all(services: list) -> None:
         service.stop()
 
 
-def manage(env: dict, *args: str) -> None:
-    subprocess.run([PYTHON, str(BASE_DIR / "manage.py"), *args], env=env, check=True, cwd=BASE_DIR)
+def manage(env: dict, *args: str, tied: bool = False) -> None:
+    options = {"preexec_fn": die_with_parent(signal.SIGTERM)} if tied else {}
+    subprocess.run([PYTHON, str(BASE_DIR / "manage.py"), *args], env=env, check=True, cwd=BASE_DIR, **options)
 
 
 class Child(Service):
@@ -118,8 +120,9 @@ def record_choices(var_dir: Path, env: dict) -> Path:
         *(f"{name}={env[name]}" for name in RECORDED if env.get(name)),
     ]
     temporary = path.with_suffix(".tmp")
-    temporary.write_text("\n".join(lines) + "\n")
-    temporary.chmod(0o600)
+    temporary.unlink(missing_ok=True)
+    with os.fdopen(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "w") as file:
+        file.write("\n".join(lines) + "\n")
     temporary.replace(path)
     return path
 
@@ -159,8 +162,12 @@ def prepare_env(var_dir: Path, dev: bool, web_port: int) -> dict:
 def run(dev: bool = False) -> int:
     """make run (production server, DEBUG off) or make dev (autoreloading development server, DEBUG on):
     embedded services, migrations, static files, the bucket, the web server, one worker and the scheduler."""
+    # Documents, the database and secrets live under var/: nobody else on this machine may read them, and
+    # every file the children make inherits that.
+    os.umask(0o077)
     var_dir = Path(os.environ.get("KITE_VAR_DIR", BASE_DIR / "var"))
     var_dir.mkdir(parents=True, exist_ok=True)
+    var_dir.chmod(0o700)
     host = "127.0.0.1"
     web_port = _port("KITE_WEB_PORT", WEB_PORT)
     s3_port = _port("KITE_S3_PORT", RUN_S3_PORT)
@@ -190,17 +197,18 @@ def run(dev: bool = False) -> int:
         services += start_embedded(var_dir, env, s3_port, broker_port, persist=True, tied=True)
         record_choices(var_dir, env)
         log("migrating the database")
-        manage(env, "migrate", "--noinput")
+        manage(env, "migrate", "--noinput", tied=True)
         if not dev:
-            manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-        manage(env, "ensure_bucket")
+            manage(env, "collectstatic", "--noinput", "--verbosity", "0", tied=True)
+        manage(env, "ensure_bucket", tied=True)
         worker = [PYTHON, "manage.py", "rundramatiq", "--processes", "1", "--threads", "2"]
         services.append(Child("worker", [*worker, "--worker-shutdown-timeout", "8000"], env, tied=True))
         services.append(Child("scheduler", [PYTHON, "manage.py", "run_periodic"], env, tied=True))
         web = Child("web", web_command(dev, host, web_port), env, tied=True)
         services.append(web)
         wait_for_port(web_port, 60, web.proc)  # say "running" once it answers
-        mode = "development server, DEBUG on" if dev else "gunicorn, DEBUG off"
+        debug = "on" if env["DEBUG"].lower() in ("1", "true", "yes", "on") else "off"
+        mode = f"{'development server' if dev else 'gunicorn'}, DEBUG {debug}"
         log(f"Kite is running at http://{host}:{web_port}/ ({mode}) — press Ctrl-C to stop")
         log(f"manage.py in another terminal uses the same settings ({var_dir / 'kite.env'})")
         while not stopping:

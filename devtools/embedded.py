@@ -66,10 +66,14 @@ def die_with_parent(signum: int):
     """A `preexec_fn` that has Linux send the child `signum` when the process that started it dies, however it
     dies (SIGKILL, a closed terminal), so nothing outlives its supervisor. Elsewhere it does nothing."""
 
+    parent = os.getpid()
+
     def arrange() -> None:
         if sys.platform.startswith("linux"):
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(PR_SET_PDEATHSIG, signum)
+            if os.getppid() != parent:  # the parent died before the request took effect
+                os._exit(1)
 
     return arrange
 

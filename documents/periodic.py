@@ -51,10 +51,10 @@ def uploads_purge_stale() -> int:
 def documents_sweep_queue() -> int:
     """Re-send documents whose message never reached the broker, was lost by it, or whose worker died long ago.
 
-    A broker may accept a message and lose it (killed before it wrote the message down). Documents still
-    `queued` KITE_QUEUE_RESEND_AFTER seconds after their hand-off are sent again when the broker holds no
-    message for the workers at all; a long queue that is merely busy is left alone. Claiming is idempotent,
-    so a message that was not lost after all costs one empty run.
+    A Redis or Valkey broker may accept a message and lose it (killed before it wrote the message down).
+    Documents still `queued` KITE_QUEUE_RESEND_AFTER seconds after their hand-off are sent again when the
+    broker holds no message for the workers at all, none waiting and none being worked on; a long queue that
+    is merely busy is left alone.
     """
     now = timezone.now()
     lost = Q(state=Document.State.QUEUED, enqueued_at__isnull=True) | Q(
@@ -70,6 +70,11 @@ def documents_sweep_queue() -> int:
         Document.objects.filter(pk=pk).update(
             state=Document.State.FAILED, error=GAVE_UP.format(attempts=attempts), updated=now
         )
-    ids = list(Document.objects.filter(lost, attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True)[:BATCH])
-    Document.objects.filter(pk__in=ids).update(state=Document.State.QUEUED, enqueued_at=now, updated=now)
+    candidates = list(Document.objects.filter(lost, attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True)[:BATCH])
+    # Each row is taken only if it still qualifies: a worker may have claimed it since the list was read.
+    ids = [
+        pk
+        for pk in candidates
+        if Document.objects.filter(lost, pk=pk).update(state=Document.State.QUEUED, enqueued_at=now, updated=now)
+    ]
     return sum(enqueue_processing(pk) for pk in ids)

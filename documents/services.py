@@ -209,7 +209,7 @@ def upload_url_expiry() -> int:
 
 def document_search(owner: User, q: str, queryset: QuerySet[Document] | None = None) -> QuerySet[Document]:
     """`owner`'s documents (of `queryset`, by default all of theirs) matching `q`, with `search_rank` and an
-    HTML-safe `search_snippet`, best first (documents/search.py). The match itself reaches only `owner`'s words."""
+    HTML-safe `search_snippet`, best first (documents.search). The match itself reaches only `owner`'s words."""
     if queryset is None:
         queryset = Document.objects.owned_by(owner)
     return search.document_search(queryset, q, owner=owner)

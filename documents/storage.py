@@ -115,7 +115,8 @@ def read(key: str, *, etag: str, max_bytes: int) -> bytes:
     except ClientError as exc:
         error = exc.response.get("Error", {}).get("Code")
         status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
-        if error in MISSING_CODES or status == "404":
+        # A missing bucket is a broken store, not a missing file: retried, never blamed on the document.
+        if error in MISSING_CODES or (status == "404" and error != "NoSuchBucket"):
             raise ObjectMissing(key) from exc
         if error in CHANGED_CODES or status == "412":
             raise ObjectChanged(key) from exc

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from documents import search, selectors, services, storage
 from documents.models import Document
 from kite.errors import KiteError
+from kite.parsing import is_whole_number
 from topics.models import DocumentTopic, Topic
 
 PAGE_SIZE = 25
@@ -72,9 +73,14 @@ def document_list(request):
     each document's topics (a search's page query counts its matches too).
     """
     documents = _with_topic_rows(Document.objects.owned_by(request.user).stored())
-    filterset = selectors.document_filter(request.GET, documents, request, lenient=True)
-    filters = filterset.form.cleaned_data if filterset.is_valid() else {}
     topics = list(Topic.objects.visible_to(request.user))
+    params = request.GET.copy()
+    if "sort" in params and "ordering" not in params:
+        params.setlist("ordering", params.pop("sort"))  # the name this page used before: old bookmarks still sort
+    if params.get("topic") and params["topic"] not in {str(topic.pk) for topic in topics}:
+        params.pop("topic")  # not a topic of theirs: the whole list, as the topic menu then says
+    filterset = selectors.document_filter(params, documents, request, lenient=True)
+    filters = filterset.form.cleaned_data if filterset.is_valid() else {}
     page = search.SearchPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     topics_by_id = {topic.pk: topic for topic in topics}
     rows = [(document, _listed_topics(document, topics_by_id)) for document in page.object_list]
@@ -159,7 +165,7 @@ def document_detail(request, pk):
 def document_topics(request, pk):
     """T-01: the checked topics become the document's manual topics; unchecked ones are removed."""
     document = _own_document(request, pk)
-    ids = [int(value) for value in request.POST.getlist("topics") if value.isascii() and value.isdigit()]
+    ids = [int(value) for value in request.POST.getlist("topics") if is_whole_number(value)]
     return _run_and_report(
         request,
         document,

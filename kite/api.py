@@ -12,11 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from kite.errors import KiteError
-
-
-def is_whole_number(value: str) -> bool:
-    """ASCII digits only: str.isdigit() also accepts "²" and "٣", which int() then refuses."""
-    return value.isascii() and value.isdigit()
+from kite.parsing import is_whole_number
 
 
 class JSONParser(DRFJSONParser):

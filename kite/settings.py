@@ -22,8 +22,14 @@ def _read_env_file(path: Path | None) -> dict[str, str]:
     """`NAME=value` lines (blank lines and `#` comments skipped); nothing when there is no such file."""
     if path is None or not path.is_file():
         return {}
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeError) as error:
+        raise ImproperlyConfigured(
+            f"{path} cannot be read ({error}); set KITE_ENV_FILE to another file or empty"
+        ) from None
     values = {}
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue

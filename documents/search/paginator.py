@@ -7,6 +7,8 @@ from typing import cast
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import Count, F, QuerySet, RowRange, Window
 
+from kite.parsing import is_whole_number
+
 
 class SearchPaginator(Paginator):
     """Pages search results with one query: the page query counts the matches too.
@@ -29,7 +31,7 @@ class SearchPaginator(Paginator):
         return "search_rank" in self._queryset.query.annotations and "count" not in self.__dict__
 
     def page(self, number):
-        if not self._searching() or not _whole(number) or int(number) < 1:
+        if not self._searching() or not is_whole_number(str(number)) or int(number) < 1:
             return super().page(number)
         number = int(number)
         bottom = (number - 1) * self.per_page
@@ -47,7 +49,7 @@ class SearchPaginator(Paginator):
         if not self._searching():
             return super().get_page(number)
         try:
-            return self.page(number if _whole(number) and int(number) >= 1 else 1)
+            return self.page(number if is_whole_number(str(number)) and int(number) >= 1 else 1)
         except EmptyPage:
             return super().get_page(number)
 
@@ -56,8 +58,3 @@ def _order_expression(item):
     if not isinstance(item, str):
         return item
     return F(item[1:]).desc() if item.startswith("-") else F(item).asc()
-
-
-def _whole(number) -> bool:
-    text = str(number)
-    return text.isascii() and text.isdigit()

@@ -3,6 +3,7 @@
 import pytest
 
 from documents.tests.factories import DocumentFactory
+from topics.tests.factories import TopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +62,12 @@ def test_live_states_come_as_the_pages_own_fragments(client, alice, three):
     assert "—" in answer["topics_html"]
     detailed = client.get("/documents/states/", {"ids": str(document.pk), "detailed": "1"}).json()["documents"][0]
     assert "badge large state-failed" in detailed["state_html"] and "No topics yet." in detailed["topics_html"]
+
+
+def test_the_page_keeps_old_addresses_working(client, alice, bob, three):
+    """UI-01: `sort=` (the page's old name for `ordering`) still sorts; a topic that is not the person's shows
+    the whole list, as the topic menu then says, rather than an empty one."""
+    client.force_login(alice)
+    assert page_titles(client, sort="-title") == ["cherry notes", "banana notes", "apple notes"]
+    others = TopicFactory(owner=bob, name="Bob's")
+    assert len(page_titles(client, topic=str(others.pk))) == 3

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import queue
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -112,6 +113,10 @@ def test_make_run_serves_in_production_mode_and_operator_commands_just_work(make
     assert stylesheet.status_code == 200
     missing = requests.get(f"{make_run.url}/no-such-page/", timeout=10)
     assert missing.status_code == 404 and "URLconf" not in missing.text  # no debug page
+    # Documents, the database and secrets are nobody else's business on this machine.
+    assert stat.S_IMODE(make_run.var_dir.stat().st_mode) == 0o700
+    for private in ["kite.env", "secret_key", "kite.sqlite3"]:
+        assert stat.S_IMODE((make_run.var_dir / private).stat().st_mode) & 0o077 == 0, private
 
     made = make_run.manage(
         "createsuperuser",

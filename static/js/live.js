@@ -26,10 +26,16 @@ export function swapIn(container, html) {
   container.innerHTML = html;
 }
 
+// Kite answers for at most this many documents per request (documents.views.MAX_POLLED_IDS).
+export const MAX_IDS_PER_POLL = 100;
+
 // Polls `url?ids=…` every `interval` ms while some watched document is pending;
-// `onChange(doc)` gets each answer.
+// `onChange(doc)` gets each answer. One poll at a time: a request for an
+// immediate answer while one is in flight makes the next poll come at once.
 export class StateWatcher {
   #timer = null;
+  #polling = false;
+  #again = false;
 
   constructor(url, onChange, interval = POLL_INTERVAL_MS) {
     this.url = url;
@@ -41,21 +47,35 @@ export class StateWatcher {
   // `now`: ask at once (a document just confirmed), not after the interval.
   watch(id, { now = false } = {}) {
     this.ids.add(id);
-    if (now && this.#timer !== null) clearTimeout(this.#timer);
-    if (now) this.#timer = setTimeout(() => this.#poll(), 0);
+    if (now) this.#soon();
     else this.#schedule();
   }
 
   get active() {
-    return this.#timer !== null;
+    return this.#timer !== null || this.#polling;
+  }
+
+  #soon() {
+    if (this.#polling) {
+      this.#again = true;
+      return;
+    }
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#poll(), 0);
   }
 
   #schedule() {
-    if (this.#timer === null && this.ids.size > 0) this.#timer = setTimeout(() => this.#poll(), this.interval);
+    if (this.#timer === null && !this.#polling && this.ids.size > 0) {
+      this.#timer = setTimeout(() => this.#poll(), this.#again ? 0 : this.interval);
+      this.#again = false;
+    }
   }
 
   async #poll() {
-    const ids = [...this.ids];
+    this.#timer = null;
+    this.#polling = true;
+    // The oldest watched first; the rest wait for the next poll rather than go unanswered.
+    const ids = [...this.ids].slice(0, MAX_IDS_PER_POLL);
     let answer;
     try {
       const url = new URL(this.url, window.location.href);
@@ -67,22 +87,24 @@ export class StateWatcher {
       if (!response.ok || response.redirected) {
         // Logged out or gone: a reload shows the truth, polling would not.
         this.ids.clear();
-        this.#timer = null;
+        this.#polling = false;
         return;
       }
       answer = await response.json();
     } catch {
-      this.#timer = null; // a network hiccup: try again on the next tick
+      this.#polling = false; // a network hiccup: try again on the next tick
       this.#schedule();
       return;
     }
-    this.#timer = null;
     const found = new Map(answer.documents.map((doc) => [doc.id, doc]));
     for (const id of ids) {
       const doc = found.get(id);
-      if (!doc || !isPending(doc.state)) this.ids.delete(id);
+      this.ids.delete(id);
+      // Still pending: back of the line, so past a hundred every watched document takes its turn.
+      if (doc && isPending(doc.state)) this.ids.add(id);
       if (doc) this.onChange(doc);
     }
+    this.#polling = false;
     this.#schedule();
   }
 }

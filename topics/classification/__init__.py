@@ -4,3 +4,6 @@
 `models.py` (registered with the topics app), the provider clients in `providers.py`, the URL guard for
 people's own provider addresses in `urlguard.py` and the offline learner in `builtin.py`.
 """
+
+# The most topics any classifier may give one document (the built-in one and every LLM provider).
+MAX_TOPICS = 3

@@ -19,12 +19,13 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
+from topics.classification import MAX_TOPICS
+
 logger = logging.getLogger(__name__)
 
 MODEL_FORMAT = 1
 # The one abstain threshold: below it the built-in classifier files nothing.
 THRESHOLD = 0.15
-MAX_TOPICS = 3
 # A second topic is assigned only when the model is nearly as sure of it as of the best one.
 CLOSE_TO_BEST = 0.75
 

@@ -14,7 +14,7 @@ from django.conf import settings
 from accounts.models import User
 from kite import crypto
 from kite.errors import InvalidInput
-from topics.classification import providers, urlguard
+from topics.classification import MAX_TOPICS, providers, urlguard
 from topics.classification.models import ClassifierModel, ProviderSettings
 from topics.classification.providers import PermanentProviderError, ProviderError, TransientProviderError
 from topics.models import DocumentTopic, Topic
@@ -138,7 +138,7 @@ def _ask_provider(
         resolved.config,
         text=text,
         topics=topics,
-        max_topics=_builtin().MAX_TOPICS,
+        max_topics=MAX_TOPICS,
         timeout=timeout,
         public_only=resolved.public_only,
     )
