@@ -39,6 +39,8 @@ class Reply:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # Seconds between single bytes of the body: a server that keeps every read alive and never finishes.
+    trickle: float = 0.0
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -119,6 +121,16 @@ class FakeLLMServer:
     def script_text(self, text: str) -> None:
         """Answer the next request with plain text instead of a structured answer."""
         self._push(lambda request: self.text_reply(request, text))
+
+    def script_trickle(self, seconds_per_byte: float) -> None:
+        """The next answer arrives one byte every `seconds_per_byte`."""
+
+        def trickled(request: RecordedRequest) -> Reply:
+            reply = self.default_reply(request)
+            reply.trickle = seconds_per_byte
+            return reply
+
+        self._push(trickled)
 
     def script_delay(self, seconds: float) -> None:
         """Give the default answer to the next request, but only after `seconds`."""
@@ -299,7 +311,12 @@ def _handler_for(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(data)
+                if not reply.trickle:
+                    self.wfile.write(data)
+                for byte in data if reply.trickle else b"":
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(reply.trickle)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client timed out and went away, which is what a delay test wants
 

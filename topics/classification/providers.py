@@ -17,7 +17,7 @@ import anthropic
 import httpx2
 import openai
 
-from topics.classification.urlguard import PublicOnlyTransport
+from topics.classification.urlguard import DeadlineTransport, PublicOnlyTransport
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Named explicitly rather than left to the client, which would otherwise fall back to ANTHROPIC_BASE_URL from the
@@ -73,11 +73,14 @@ def classify(
     max_topics: int = 3,
     timeout: float = 30.0,
     public_only: bool = False,
+    whole_call: bool = False,
 ) -> list[tuple[str, float]]:
     """Return up to `max_topics` (topic name, confidence) pairs, best first, naming only topics from `topics`.
 
     With `public_only`, the request goes only to a public address found when connecting
-    (urlguard.PublicOnlyTransport): for base URLs that people type in themselves.
+    (urlguard.PublicOnlyTransport): for base URLs that people type in themselves. With `whole_call`, `timeout`
+    bounds the whole call, answer included (urlguard.DeadlineTransport), not just each read: for servers
+    people choose themselves, which a worker must not wait on for ever.
     """
     ask = _ASKERS.get(config.kind)
     if ask is None:
@@ -86,7 +89,10 @@ def classify(
     if not allowed or max_topics < 1:
         return []
     prompt = _Prompt.build(text=text, topics=allowed, max_topics=max_topics)
-    http_client = httpx2.Client(transport=PublicOnlyTransport(), timeout=timeout) if public_only else None
+    http_client = None
+    if public_only or whole_call:
+        inner = PublicOnlyTransport() if public_only else httpx2.HTTPTransport()
+        http_client = httpx2.Client(transport=DeadlineTransport(inner, timeout), timeout=timeout)
     try:
         answer = ask(config, prompt, timeout, http_client)
     except (openai.OpenAIError, anthropic.AnthropicError) as error:

@@ -141,6 +141,8 @@ def _ask_provider(
         max_topics=MAX_TOPICS,
         timeout=timeout,
         public_only=resolved.public_only,
+        # A person's own server is bounded call by call; the server's default is the operator's choice.
+        whole_call=resolved.source == "user",
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
@@ -117,3 +118,43 @@ def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
     if address in NAT64_PREFIX:
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return None
+
+
+class DeadlineTransport(httpx2.BaseTransport):
+    """Bounds a whole request, answer included, by one deadline.
+
+    A client timeout bounds each read; a server sending a byte now and then keeps every read short and the
+    call alive for ever. This transport stops reading the answer once `seconds` have passed since the request
+    was sent (the client's own timeout still bounds each step before that).
+    """
+
+    def __init__(self, inner: httpx2.BaseTransport, seconds: float) -> None:
+        self.inner = inner
+        self.seconds = seconds
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        deadline = time.monotonic() + self.seconds
+        response = self.inner.handle_request(request)
+        response.stream = _DeadlineStream(response.stream, deadline, request)
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _DeadlineStream(httpx2.SyncByteStream):
+    def __init__(self, inner, deadline: float, request: httpx2.Request) -> None:
+        self.inner = inner
+        self.deadline = deadline
+        self.request = request
+
+    def __iter__(self):
+        for chunk in self.inner:
+            if time.monotonic() > self.deadline:
+                raise httpx2.ReadTimeout("The provider took too long to answer.", request=self.request)
+            yield chunk
+
+    def close(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            close()

@@ -1,4 +1,5 @@
 import socket
+import time
 
 import pytest
 
@@ -245,3 +246,16 @@ def _system_text(body: dict) -> str:
     if "system" in body:
         return body["system"]
     return next(message["content"] for message in body["messages"] if message["role"] == "system")
+
+
+@pytest.mark.parametrize("server_class", [FakeOpenAI, FakeAnthropic])
+def test_a_server_that_trickles_its_answer_is_cut_off_at_the_deadline(server_class):
+    """DOC-06, DOC-08: a person's server that sends a byte now and then cannot hold a worker past the call's
+    timeout: the whole call is bounded, not just each read, and the error is one worth retrying later."""
+    with server_class() as server:
+        server.script_trickle(0.2)  # a few hundred bytes: about a minute at this pace
+        config = ProviderConfig(server.kind, server.base_url, "model-x", "sk-test")
+        started = time.monotonic()
+        with pytest.raises(TransientProviderError):
+            classify(config, text="a tax return", topics=[TopicChoice("Taxes")], timeout=1.5, whole_call=True)
+        assert time.monotonic() - started < 15
