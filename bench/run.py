@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from devtools.devstack import BASE_DIR, PYTHON, Child, log, start_embedded, stop_all
+from devtools.devstack import BASE_DIR, PYTHON, KiteProcess, log, start_embedded, stop_all
 from devtools.embedded import SeaweedFS, free_port_block, wait_for_port
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kite_bench"
@@ -118,7 +118,7 @@ class Web:
             "--error-logfile",
             str(var_dir / "gunicorn-error.log"),
         ]
-        self.child = Child("web", args, env)
+        self.child = KiteProcess("web", args, env)
         wait_for_port(self.port, 60, self.child.proc)
 
     def log_offset(self) -> int:
@@ -486,9 +486,9 @@ def scenario_classification(web: Web, erin: dict, env: dict, var_dir: Path, corp
     }
 
 
-def start_worker(env: dict, var_dir: Path) -> Child:
+def start_worker(env: dict, var_dir: Path) -> KiteProcess:
     args = [PYTHON, "manage.py", "rundramatiq", "--processes", "1", "--threads", "4"]
-    return Child("worker", args, env)
+    return KiteProcess("worker", args, env)
 
 
 # --- The run ----------------------------------------------------------------------------------------------
@@ -516,7 +516,7 @@ def main(argv: list[str] | None = None) -> int:
     env = bench_env(url, var_dir)
     base = free_port_block(SeaweedFS.PORTS + 1)
     services = start_embedded(var_dir, env, base, base + SeaweedFS.PORTS, persist=False)
-    children: list[Child] = []
+    children: list[KiteProcess] = []
     try:
         os.environ.update(env)
         import django
@@ -537,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_scenarios(env: dict, var_dir: Path, scale: Scale, children: list[Child], url: str) -> dict:
+def run_scenarios(env: dict, var_dir: Path, scale: Scale, children: list[KiteProcess], url: str) -> dict:
     from django.core.management import call_command
     from django.db import connection
 

@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from devtools.embedded import SeaweedFS, Service, Valkey, die_with_parent, port_is_free, wait_for_port
+from devtools.embedded import ChildProcess, SeaweedFS, Valkey, die_with_parent, port_is_free, wait_for_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -54,9 +54,9 @@ def storage_ready_check(endpoint: str, access: str, secret: str):
 
 def start_embedded(
     var_dir: Path, env: dict, s3_port: int, broker_port: int, persist: bool, tied: bool = False
-) -> list[Service]:
+) -> list[ChildProcess]:
     """Start SeaweedFS and Valkey unless `env` names external ones; fill `env` in."""
-    started: list[Service] = []
+    started: list[ChildProcess] = []
     try:
         if not env.get("S3_ENDPOINT_URL"):
             access = env.setdefault("S3_ACCESS_KEY_ID", "kite-" + secrets.token_hex(6))
@@ -89,7 +89,9 @@ def manage(env: dict, *args: str, tied: bool = False) -> None:
     subprocess.run([PYTHON, str(BASE_DIR / "manage.py"), *args], env=env, check=True, cwd=BASE_DIR, **options)
 
 
-class Child(Service):
+class KiteProcess(ChildProcess):
+    """One of Kite's own processes (web server, worker, scheduler), run with the environment `make run` chose."""
+
     grace_seconds = 10.0  # the worker finishes or requeues its messages before exiting
 
     def __init__(self, name: str, args: list[str], env: dict, tied: bool = False) -> None:
@@ -183,7 +185,7 @@ def run(dev: bool = False) -> int:
         log(f"port(s) {', '.join(map(str, busy))} already in use: is another Kite running?")
         return 1
 
-    services: list[Service] = []
+    services: list[ChildProcess] = []
     stopping = False
 
     def request_stop(signum, frame):
@@ -202,9 +204,9 @@ def run(dev: bool = False) -> int:
             manage(env, "collectstatic", "--noinput", "--verbosity", "0", tied=True)
         manage(env, "ensure_bucket", tied=True)
         worker = [PYTHON, "manage.py", "rundramatiq", "--processes", "1", "--threads", "2"]
-        services.append(Child("worker", [*worker, "--worker-shutdown-timeout", "8000"], env, tied=True))
-        services.append(Child("scheduler", [PYTHON, "manage.py", "run_periodic"], env, tied=True))
-        web = Child("web", web_command(dev, host, web_port), env, tied=True)
+        services.append(KiteProcess("worker", [*worker, "--worker-shutdown-timeout", "8000"], env, tied=True))
+        services.append(KiteProcess("scheduler", [PYTHON, "manage.py", "run_periodic"], env, tied=True))
+        web = KiteProcess("web", web_command(dev, host, web_port), env, tied=True)
         services.append(web)
         wait_for_port(web_port, 60, web.proc)  # say "running" once it answers
         debug = "on" if env["DEBUG"].lower() in ("1", "true", "yes", "on") else "off"

