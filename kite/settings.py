@@ -366,7 +366,10 @@ AXES_COOLOFF_TIME = envint("KITE_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60  # 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
-AXES_IPWARE_PROXY_COUNT = envint("KITE_PROXY_COUNT", 0, minimum=0) or None
+KITE_PROXY_COUNT = envint("KITE_PROXY_COUNT", 0, minimum=0)
+# Failed log-ins are counted per username and client address; behind a proxy the client is read from
+# X-Forwarded-For (kite.clientip), or every attempt would seem to come from the proxy.
+AXES_CLIENT_IP_CALLABLE = "kite.clientip.client_ip"
 AXES_VERBOSE = False
 
 LOGGING = {
