@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -79,3 +80,46 @@ class ApiToken(models.Model):
     def is_current(self) -> bool:
         """Made under the person's present password."""
         return self.password_stamp == password_stamp(self.user.password)
+
+
+class AddressAttemptQuerySet(models.QuerySet["AddressAttempt"]):
+    def count_one(self, *, action: str, address: str, window_seconds: int) -> int:
+        """Count one `action` from `address` in the current window, and return how many there have been in it.
+
+        One conditional UPDATE, or a first row: concurrent attempts are all counted.
+        """
+        now = timezone.now()
+        window = now - timedelta(seconds=now.timestamp() % window_seconds)
+        key = {"action": action, "address": address, "window": window}
+        for _ in range(2):
+            if self.filter(**key).update(count=models.F("count") + 1):
+                return self.filter(**key).values_list("count", flat=True).get()
+            try:
+                with transaction.atomic():
+                    self.create(**key, count=1)
+                return 1
+            except IntegrityError:
+                continue  # another request made the row first: count on it
+        return self.filter(**key).values_list("count", flat=True).get()
+
+    def current(self, *, action: str, address: str, window_seconds: int) -> int:
+        now = timezone.now()
+        window = now - timedelta(seconds=now.timestamp() % window_seconds)
+        return self.filter(action=action, address=address, window=window).values_list("count", flat=True).first() or 0
+
+
+class AddressAttempt(models.Model):
+    """How often one address did something in one window of time, across every username (ACC-04)."""
+
+    action = models.CharField(max_length=20)
+    address = models.CharField(max_length=45)
+    window = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    objects = AddressAttemptQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint("action", "address", "window", name="address_attempt_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.action} from {self.address}: {self.count}"

@@ -10,8 +10,10 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import services, throttle
 from accounts.forms import DeleteAccountForm, SignupForm
+
+SIGNUP_THROTTLED = "Too many accounts were made from your address in the last hour. Try again later."
 
 
 def signup(request):
@@ -19,6 +21,10 @@ def signup(request):
         return redirect("documents:list")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not throttle.signup_allowed(request):
+            response = render(request, "accounts/signup.html", {"form": form, "throttled": SIGNUP_THROTTLED})
+            response.status_code = 429
+            return response
         user = services.user_create(
             username=form.cleaned_data["username"],
             email=form.cleaned_data.get("email", ""),

@@ -135,8 +135,10 @@ MIDDLEWARE = [
 ]
 
 AUTHENTICATION_BACKENDS = [
-    # First, so a locked-out username and address are refused before any password check (ACC-04).
+    # Before the password check, a locked-out username and address (django-axes), then a locked-out address
+    # (ACC-04). Axes stays first: force_login and sessions use the first backend that can load a user.
     "axes.backends.AxesStandaloneBackend",
+    "accounts.throttle.AddressBackend",
     "accounts.backends.PasswordBackend",
 ]
 
@@ -362,7 +364,11 @@ X_FRAME_OPTIONS = "DENY"
 
 # ACC-04: django-axes locks a username+address pair out after repeated failures, for pages and the API.
 AXES_FAILURE_LIMIT = envint("KITE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
-AXES_COOLOFF_TIME = envint("KITE_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
+KITE_LOGIN_COOLOFF_MINUTES = envint("KITE_LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+AXES_COOLOFF_TIME = KITE_LOGIN_COOLOFF_MINUTES / 60  # hours
+# Across usernames: failed log-ins one address may make per cool-off window, and accounts it may make per hour.
+KITE_ADDRESS_FAILURE_LIMIT = envint("KITE_ADDRESS_FAILURE_LIMIT", 30, minimum=1)
+KITE_SIGNUPS_PER_ADDRESS = envint("KITE_SIGNUPS_PER_ADDRESS", 10, minimum=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"

@@ -91,3 +91,58 @@ def test_a_client_cannot_pick_its_address_by_sending_x_forwarded_for(alice, sett
         HTTP_X_FORWARDED_FOR="192.0.2.200",
     )
     assert locked.status_code == 429
+
+
+def test_one_address_guessing_across_usernames_is_stopped(alice, settings):
+    """ACC-04: failures spread over many usernames, each under its own limit, still lock out the address that
+    makes them, for every account and on the API too; another address logs in as usual."""
+    settings.KITE_ADDRESS_FAILURE_LIMIT = 6
+    guesser = Client(REMOTE_ADDR="198.51.100.30")
+    for number in range(settings.KITE_ADDRESS_FAILURE_LIMIT):
+        guesser.post("/accounts/login/", {"username": f"someone{number}", "password": "wrong"})
+    refused = guesser.post("/accounts/login/", {"username": "alice", "password": "correct horse battery"})
+    assert refused.status_code == 429 and "_auth_user_id" not in guesser.session
+    token = APIClient(REMOTE_ADDR="198.51.100.30").post(
+        "/api/auth/token/", {"username": "alice", "password": "correct horse battery"}, format="json"
+    )
+    assert token.status_code == 429
+    elsewhere = Client(REMOTE_ADDR="203.0.113.40")
+    assert (
+        elsewhere.post("/accounts/login/", {"username": "alice", "password": "correct horse battery"}).status_code
+        == 302
+    )
+
+
+def test_one_address_can_make_only_so_many_accounts_an_hour(db, settings):
+    """ACC-04: the sign-up page makes at most KITE_SIGNUPS_PER_ADDRESS accounts an hour from one address."""
+    from accounts.models import User
+
+    settings.KITE_SIGNUPS_PER_ADDRESS = 2
+
+    def sign_up(client: Client, username: str):
+        return client.post(
+            "/accounts/signup/",
+            {"username": username, "password1": "a long passphrase 42", "password2": "a long passphrase 42"},
+        )
+
+    for username in ["first", "second"]:
+        assert sign_up(Client(REMOTE_ADDR="198.51.100.50"), username).status_code == 302
+    refused = sign_up(Client(REMOTE_ADDR="198.51.100.50"), "third")
+    assert refused.status_code == 429 and b"Too many accounts" in refused.content
+    assert not User.objects.filter(username="third").exists()
+    assert sign_up(Client(REMOTE_ADDR="203.0.113.51"), "third").status_code == 302
+
+
+def test_old_per_address_counts_are_forgotten(db):
+    """ACC-04: the scheduler drops counts from windows a day gone; current ones stay."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts import throttle
+    from accounts.models import AddressAttempt
+
+    AddressAttempt.objects.create(action="signup", address="198.51.100.1", window=timezone.now() - timedelta(days=2))
+    AddressAttempt.objects.count_one(action="signup", address="198.51.100.1", window_seconds=3600)
+    assert throttle.attempts_forget_old() == 1
+    assert AddressAttempt.objects.count() == 1

@@ -8,6 +8,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from accounts import throttle
 from documents import periodic
 
 logger = logging.getLogger(__name__)
@@ -17,6 +18,7 @@ JOBS = [
     ("drain storage deletions", 30, periodic.storage_deletions_drain),
     ("sweep the processing queue", 60, periodic.documents_sweep_queue),
     ("purge stale uploads", 300, periodic.uploads_purge_stale),
+    ("forget old per-address counts", 3600, throttle.attempts_forget_old),
 ]
 
 
