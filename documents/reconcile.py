@@ -1,14 +1,25 @@
-"""`manage.py reconcile_quotas`: compare each quota with the documents it pays for (D-10)."""
+"""`manage.py reconcile_quotas` and `reconcile_storage`: compare quotas with the documents they pay for (D-10),
+and the bucket with the documents that account for its objects."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
-from documents.models import Document
+from documents import storage
+from documents.models import Document, StorageDeletion
+from documents.services import storage_deletion_attempt
 from quotas.models import Quota
+
+# Objects of people's documents live under this prefix (documents.services.document_key).
+DOCUMENT_PREFIX = "u/"
+# Younger objects are left alone: a deletion may be committing right now.
+ORPHAN_MIN_AGE = timedelta(hours=1)
+ORPHAN_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -47,3 +58,43 @@ def quotas_reconcile(*, fix: bool = False) -> list[QuotaDrift]:
                 locked.save(update_fields=["used_bytes", "limit_bytes"])
         drifts.append(QuotaDrift(quota.user_id, quota.user.username, quota.used_bytes, actual))
     return drifts
+
+
+def storage_orphans(
+    *, min_age: timedelta = ORPHAN_MIN_AGE, prefix: str = DOCUMENT_PREFIX
+) -> list[storage.ListedObject]:
+    """Objects in the bucket (under `prefix`) that no document and no queued deletion accounts for: bytes nobody
+    is charged for (for example a presigned form posted again after its document was deleted)."""
+    cutoff = timezone.now() - min_age
+    orphans: list[storage.ListedObject] = []
+    batch: list[storage.ListedObject] = []
+    for listed in storage.list_objects(prefix):
+        if listed.last_modified < cutoff:
+            batch.append(listed)
+        if len(batch) == ORPHAN_BATCH:
+            orphans += _unaccounted(batch)
+            batch = []
+    return orphans + _unaccounted(batch)
+
+
+def _unaccounted(batch: list[storage.ListedObject]) -> list[storage.ListedObject]:
+    """Two queries for a whole batch of keys, whatever its size."""
+    keys = [listed.key for listed in batch]
+    known = set(Document.objects.filter(key__in=keys).values_list("key", flat=True))
+    known |= set(StorageDeletion.objects.filter(key__in=keys).values_list("key", flat=True))
+    return [listed for listed in batch if listed.key not in known]
+
+
+def storage_reconcile(*, fix: bool = False, min_age: timedelta = ORPHAN_MIN_AGE) -> list[storage.ListedObject]:
+    """Find the orphans; with `fix`, delete them (through the retry queue, so an outage loses nothing)."""
+    orphans = storage_orphans(min_age=min_age)
+    if fix:
+        for orphan in orphans:
+            StorageDeletion.objects.get_or_create(key=orphan.key)
+            storage_deletion_attempt(orphan.key)
+    return orphans
+
+
+def storage_reconcile_quietly() -> int:
+    """The scheduler's run: delete orphans, say how many."""
+    return len(storage_reconcile(fix=True))

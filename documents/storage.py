@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import datetime
 from typing import cast
 from urllib.parse import quote
 
@@ -122,6 +123,24 @@ def read(key: str, *, etag: str, max_bytes: int) -> bytes:
             raise ObjectChanged(key) from exc
         raise StorageUnavailable() from exc
     except BotoCoreError as exc:
+        raise StorageUnavailable() from exc
+
+
+@dataclass(frozen=True)
+class ListedObject:
+    key: str
+    size: int
+    last_modified: datetime
+
+
+def list_objects(prefix: str):
+    """Every object under `prefix`, page by page (storage answers a thousand at a time)."""
+    try:
+        pages = _client().get_paginator("list_objects_v2").paginate(Bucket=_bucket(), Prefix=prefix)
+        for page in pages:
+            for item in page.get("Contents", []):
+                yield ListedObject(item["Key"], item["Size"], item["LastModified"])
+    except (ClientError, BotoCoreError) as exc:
         raise StorageUnavailable() from exc
 
 

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from accounts import throttle
-from documents import periodic
+from documents import periodic, reconcile
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +19,7 @@ JOBS = [
     ("sweep the processing queue", 60, periodic.documents_sweep_queue),
     ("purge stale uploads", 300, periodic.uploads_purge_stale),
     ("forget old per-address counts", 3600, throttle.attempts_forget_old),
+    ("delete objects no document accounts for", 6 * 3600, reconcile.storage_reconcile_quietly),
 ]
 
 

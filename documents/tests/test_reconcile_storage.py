@@ -1,0 +1,50 @@
+"""Every object in storage belongs to a document: `manage.py reconcile_storage` finds the ones that do not."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from conftest import object_exists, post_to_storage, request_upload, upload_document
+from documents import services
+from documents.models import Document
+from documents.reconcile import storage_orphans
+
+
+def run(*options: str) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("reconcile_storage", "--min-age-minutes", "0", *options, stdout=out)
+    return out.getvalue()
+
+
+def test_documents_and_uploads_in_flight_are_never_orphans(alice, alice_api, unique_bytes):
+    """D-10: a stored document and an upload posted but not yet confirmed both belong to a row."""
+    upload_document(alice_api, unique_bytes(200))
+    data = unique_bytes(300)
+    answer = request_upload(alice_api, data)
+    post_to_storage(answer.json()["upload"], data)
+    assert storage_orphans(min_age=timedelta(0), prefix=f"u/{alice.uuid}/") == []
+
+
+def test_a_used_upload_form_posted_again_after_delete_is_found_and_removed(alice, alice_api, unique_bytes):
+    """STORE-06, D-10: re-posting a presigned form after its document was deleted leaves bytes nobody pays
+    for; the command reports them, exits non-zero, and --fix deletes them."""
+    data = unique_bytes(400)
+    answer = request_upload(alice_api, data)
+    upload, document_id = answer.json()["upload"], answer.json()["document"]["id"]
+    post_to_storage(upload, data)
+    assert alice_api.post(f"/api/documents/{document_id}/confirm/").status_code == 200
+    key = Document.objects.get(pk=document_id).key
+    services.document_delete(user=alice, document_id=document_id)
+    services.storage_deletion_attempt(key)
+    assert not object_exists(key)
+
+    assert post_to_storage(upload, data).status_code in (200, 201, 204)  # the form is still valid for a while
+    with pytest.raises(CommandError, match="belong to no document"):
+        run()
+    report = run("--fix")
+    assert f"{key}: 400 bytes" in report and "deleted" in report
+    assert not object_exists(key)
+    assert "No orphans" in run()
