@@ -56,3 +56,20 @@ def test_an_administrator_made_by_createsuperuser_uploads_through_the_page(page,
     assert Quota.objects.get(user=admin).used_bytes == note.stat().st_size
     page.get_by_role("link", name="Admin").click()
     page.wait_for_url("**/admin/")
+
+
+def test_a_browser_without_crypto_subtle_still_sends_the_checksum(page, worker, tmp_path):
+    """D-09b, D-05: over plain HTTP on a LAN address the browser has no crypto.subtle; the page hashes the file
+    itself, so storage still pins the upload to its bytes and duplicates are still caught."""
+    import hashlib
+
+    page.add_init_script("Object.defineProperty(globalThis.crypto, 'subtle', { get: () => undefined })")
+    note = tmp_path / "lan.txt"
+    note.write_bytes(b"Uploaded from a laptop on the home network. " * 2000)  # several SHA-256 blocks
+    sign_up(page, "lena")
+    assert page.evaluate("globalThis.crypto.subtle") is None
+    page.get_by_role("link", name="Upload", exact=True).first.click()
+    page.set_input_files("#files", str(note))
+    page.wait_for_selector(".upload-item.done")
+    document = Document.objects.get(owner__username="lena")
+    assert document.sha256 == hashlib.sha256(note.read_bytes()).hexdigest()

@@ -2,8 +2,10 @@
 // POST, send the bytes straight to storage with a progress bar, confirm, then
 // follow the document's state while Kite files it.
 import { StateWatcher, formatBytes, swapIn } from "./live.js";
+import { Sha256 } from "./sha256.js";
 
 const PARALLEL_UPLOADS = 3;
+const HASH_CHUNK_BYTES = 4 * 1024 * 1024;
 const form = document.getElementById("upload-form");
 const input = document.getElementById("files");
 const dropzone = document.getElementById("dropzone");
@@ -82,7 +84,15 @@ function tooLargeError(size, max) {
 }
 
 async function sha256Hex(file) {
-  if (!globalThis.crypto?.subtle) return ""; // not a secure context: storage still checks size and type
+  if (!globalThis.crypto?.subtle) {
+    // Plain HTTP on a LAN address has no crypto.subtle: hash here, a few megabytes at a time, so storage
+    // still pins the upload to these exact bytes.
+    const sha = new Sha256();
+    for (let offset = 0; offset < file.size; offset += HASH_CHUNK_BYTES) {
+      sha.update(new Uint8Array(await file.slice(offset, offset + HASH_CHUNK_BYTES).arrayBuffer()));
+    }
+    return sha.hex();
+  }
   const digest = await crypto.subtle.digest("SHA-256", await file.arrayBuffer());
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
