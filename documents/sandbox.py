@@ -61,9 +61,18 @@ def _limit(seconds: int, memory_bytes: int) -> None:
 
 def _near_memory_limit(memory_bytes: int) -> bool:
     """Parsers written in C (lxml) report a failed allocation as a parse error, not as MemoryError: a failure
-    after the reader grew past half its allowance is taken for what it is."""
-    peak_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return peak_bytes > memory_bytes // 2
+    after this process's address space came close to its limit is taken for what it is.
+
+    VmPeak belongs to this program alone (getrusage's peak would include the worker it was forked from).
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024 > memory_bytes * 0.8
+    except OSError:
+        pass
+    return False
 
 
 def _child(argv: list[str]) -> dict:
