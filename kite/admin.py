@@ -8,6 +8,7 @@ from django_dramatiq.models import Task
 
 from accounts.models import User
 from documents.models import Document
+from quotas.models import Quota
 
 # Task rows hold actor arguments, which name documents: not for staff eyes.
 if admin.site.is_registered(Task):
@@ -45,6 +46,8 @@ class KiteUserAdmin(UserAdmin):
         each document's title, topic name and token. Staff must never read those (SC4).
         """
         _, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # A quota cannot be deleted on its own, but it goes with its person.
+        perms_needed.discard(Quota._meta.verbose_name)
         summary = []
         for user in objs:
             stored = Document.objects.filter(owner=user).stored().aggregate(count=Count("pk"), size=Sum("size_bytes"))

@@ -28,3 +28,7 @@ class QuotaAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         # Quotas are created with their user (ACC-02).
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # ...and go only with their user: a person without a quota could not upload (ACC-02).
+        return False

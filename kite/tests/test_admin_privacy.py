@@ -96,3 +96,18 @@ def test_admin_quota_limit_cannot_go_below_usage(alice, alice_api, staff, unique
     assert refused.status_code == 200 and b"cannot be lower" in refused.content
     assert client.post(f"/admin/quotas/quota/{alice.pk}/change/", {"limit_bytes": 5000}).status_code == 302
     assert alice.quota.__class__.objects.get(user=alice).limit_bytes == 5000
+
+
+def test_staff_cannot_delete_a_quota_but_can_delete_its_person(alice, bob, staff):
+    """ACC-02, ACC-05: the quota admin offers no deletion (a person without a quota could not upload), yet
+    deleting the person from the admin still takes the quota with them."""
+    from accounts.models import User
+    from quotas.models import Quota
+
+    client = Client()
+    client.force_login(staff)
+    assert client.get(f"/admin/quotas/quota/{alice.pk}/delete/").status_code == 403
+    bulk = client.post("/admin/quotas/quota/", {"action": "delete_selected", "_selected_action": [alice.pk]})
+    assert Quota.objects.filter(user=alice).exists() and bulk.status_code in (200, 302)
+    assert client.post(f"/admin/accounts/user/{bob.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not User.objects.filter(pk=bob.pk).exists() and not Quota.objects.filter(user_id=bob.pk).exists()
