@@ -19,7 +19,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import PASSWORD, UserFactory
 from documents import storage
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
@@ -52,6 +52,14 @@ def bob(db):
 def staff(db):
     """A superuser, who still must not read anybody's documents."""
     return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+def change_password_on_page(client, new_password: str):
+    """What a signed-in persona does on the password page, from the password every persona has."""
+    return client.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password},
+    )
 
 
 def api_client_for(user) -> APIClient:

@@ -82,15 +82,19 @@ class ApiToken(models.Model):
         return self.password_stamp == password_stamp(self.user.password)
 
 
+def _window_start(window_seconds: int):
+    """The start of the fixed window of `window_seconds` that now falls in."""
+    now = timezone.now()
+    return now - timedelta(seconds=now.timestamp() % window_seconds)
+
+
 class AddressAttemptQuerySet(models.QuerySet["AddressAttempt"]):
     def count_one(self, *, action: str, address: str, window_seconds: int) -> int:
         """Count one `action` from `address` in the current window, and return how many there have been in it.
 
         One conditional UPDATE, or a first row: concurrent attempts are all counted.
         """
-        now = timezone.now()
-        window = now - timedelta(seconds=now.timestamp() % window_seconds)
-        key = {"action": action, "address": address, "window": window}
+        key = {"action": action, "address": address, "window": _window_start(window_seconds)}
         for _ in range(2):
             if self.filter(**key).update(count=models.F("count") + 1):
                 return self.filter(**key).values_list("count", flat=True).get()
@@ -103,8 +107,7 @@ class AddressAttemptQuerySet(models.QuerySet["AddressAttempt"]):
         return self.filter(**key).values_list("count", flat=True).get()
 
     def current(self, *, action: str, address: str, window_seconds: int) -> int:
-        now = timezone.now()
-        window = now - timedelta(seconds=now.timestamp() % window_seconds)
+        window = _window_start(window_seconds)
         return self.filter(action=action, address=address, window=window).values_list("count", flat=True).first() or 0
 
 

@@ -57,12 +57,10 @@ def _claim(document_id) -> Document | None:
 
 def document_give_up(*, document_id, error: str) -> bool:
     """End a document this run could not finish (its time limit struck): `failed`, with `error`."""
-    with transaction.atomic():
-        return bool(
-            Document.objects.filter(pk=document_id, state=Document.State.PROCESSING).update(
-                state=Document.State.FAILED, error=error, updated=timezone.now()
-            )
-        )
+    ended = Document.objects.filter(pk=document_id, state=Document.State.PROCESSING).update(
+        state=Document.State.FAILED, error=error, updated=timezone.now()
+    )
+    return bool(ended)
 
 
 def _extract(document: Document, data: bytes) -> str:

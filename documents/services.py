@@ -234,15 +234,17 @@ def document_update(*, user: User, document: Document, title: str | None = None,
         DocumentTopic.objects.bulk_create(
             DocumentTopic(document=document, topic_id=pk, source=DocumentTopic.Source.MANUAL) for pk in wanted - have
         )
-        transaction.on_commit(lambda: _send_training(user.pk))
+        # If the broker is down the model is only a little older; the next change retrains it.
+        transaction.on_commit(lambda: _send_quietly(train_builtin_model, user.pk))
     return document
 
 
-def _send_training(user_id: int) -> None:
+def _send_quietly(actor, *args) -> None:
+    """Send work whose loss costs nothing lasting: a broker outage is logged, not raised."""
     try:
-        train_builtin_model.send(user_id)
-    except Exception:  # the model is only a little older; the next change retrains it
-        logger.warning("could not enqueue classifier training for user %s", user_id)
+        actor.send(*args)
+    except Exception:
+        logger.warning("could not enqueue %s%s", actor.actor_name, args)
 
 
 def document_reclassify(*, user: User, document_id) -> Document:
@@ -272,12 +274,5 @@ def owner_objects_queue_deletion(*, owner: User) -> int:
     keys = list(Document.objects.filter(owner=owner).values_list("key", flat=True))
     StorageDeletion.objects.bulk_create([StorageDeletion(key=key) for key in keys], ignore_conflicts=True)
     if keys:
-        transaction.on_commit(_drain_quietly)
+        transaction.on_commit(lambda: _send_quietly(drain_storage_deletions))  # the scheduler drains it anyway
     return len(keys)
-
-
-def _drain_quietly() -> None:
-    try:
-        drain_storage_deletions.send()
-    except Exception:  # the scheduler drains the queue anyway
-        logger.warning("could not enqueue the storage deletion drain; the scheduler will run it")

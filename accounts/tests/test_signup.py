@@ -2,6 +2,7 @@ import pytest
 from django.conf import settings
 
 from accounts.models import User
+from conftest import change_password_on_page
 from quotas.models import Quota
 
 
@@ -46,14 +47,7 @@ def test_logout_requires_post(client, alice):
 def test_password_change_and_reset_pages(client, alice, mailoutbox):
     """ACC-01: a person can change their password, and ask for a reset link by e-mail."""
     client.force_login(alice)
-    answer = client.post(
-        "/accounts/password_change/",
-        {
-            "old_password": "correct horse battery",
-            "new_password1": "another fine passphrase",
-            "new_password2": "another fine passphrase",
-        },
-    )
+    answer = change_password_on_page(client, "another fine passphrase")
     assert answer.status_code == 302
     alice.refresh_from_db()
     assert alice.check_password("another fine passphrase")

@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 from accounts import services
 from accounts.models import ApiToken
 from accounts.tests.factories import PASSWORD
+from conftest import change_password_on_page
 
 
 def obtain(client, username="alice", password=PASSWORD, name="laptop"):
@@ -120,14 +121,7 @@ def test_changing_the_password_revokes_every_token(client, alice, alice_api):
     """ACC-03: a new password, from the password page or anywhere else, ends every API token of the person."""
     assert alice_api.get("/api/quota/").status_code == 200
     client.force_login(alice)
-    answer = client.post(
-        "/accounts/password_change/",
-        {
-            "old_password": "correct horse battery",
-            "new_password1": "another fine passphrase",
-            "new_password2": "another fine passphrase",
-        },
-    )
+    answer = change_password_on_page(client, "another fine passphrase")
     assert answer.status_code == 302
     assert alice_api.get("/api/quota/").status_code == 401
     assert not ApiToken.objects.filter(user=alice).exists()
