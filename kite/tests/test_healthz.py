@@ -25,3 +25,9 @@ def test_healthz_names_the_broker_when_it_is_down(db, own_broker):
     answer = Client().get("/healthz")
     assert answer.status_code == 503
     assert answer.json() == {"database": "ok", "storage": "ok", "broker": "down"}
+
+
+def test_the_icon_browsers_ask_for_by_default_is_there(client):
+    """UI-05: /favicon.ico (asked for by every admin page) leads to Kite's icon instead of a 404."""
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301 and answer["Location"].endswith("favicon.svg")

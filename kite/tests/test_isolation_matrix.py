@@ -23,6 +23,7 @@ ACTORS = ["owner", "other", "staff", "anonymous"]
 PUBLIC = {
     "home",
     "healthz",
+    "favicon",
     "signup",
     "login",
     "logout",
