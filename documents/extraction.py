@@ -82,11 +82,12 @@ def extract_text(data: bytes, *, content_type: str, filename: str, max_chars: in
 
 
 def needs_isolation(data: bytes, *, content_type: str, filename: str) -> bool:
-    """Whether reading `data` may take unbounded time or memory: PDF and Word parsers can be made to (a table
-    of merged cells, a content stream shared by every page, millions of empty paragraphs), so those run in a
-    child process with limits (documents.sandbox). Text, CSV and HTML are read in one bounded pass."""
+    """Whether reading `data` may take unbounded time or memory: PDF, Word and HTML parsers can be made to (a
+    table of merged cells, a content stream shared by every page, millions of empty paragraphs, HTML whose
+    parsing time grows with the square of its length), so those run in a child process with limits
+    (documents.sandbox). Plain text and CSV are read in one linear pass."""
     try:
-        return _detect(data, _media_type(content_type), _extension(filename)) in (PDF, DOCX)
+        return _detect(data, _media_type(content_type), _extension(filename)) in (PDF, DOCX, HTML)
     except ExtractionError:
         return False  # refused before any parsing: nothing to isolate
 

@@ -15,6 +15,7 @@ from django.http import QueryDict
 
 from documents import search
 from documents.models import Document, DocumentQuerySet
+from kite.parsing import MAX_ID
 
 # Each ordering ends on the primary key, so pages never overlap when values tie.
 ORDERINGS = {
@@ -62,7 +63,7 @@ class DocumentFilter(django_filters.FilterSet):
     """
 
     q = django_filters.CharFilter(method="filter_q", strip=True)
-    topic = IdFilter(field_name="assignments__topic_id", min_value=1)
+    topic = IdFilter(field_name="assignments__topic_id", min_value=1, max_value=MAX_ID)
     state = django_filters.ChoiceFilter(choices=Document.State.choices)
     ordering = django_filters.ChoiceFilter(choices=list(ORDERING_LABELS.items()), method="filter_ordering")
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from documents.models import Document
 from kite.fields import StrictBooleanField, StrictCharField, StrictIntegerField
+from kite.parsing import MAX_ID
 from topics.models import DocumentTopic
 
 CONTENT_TYPE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$")
@@ -99,4 +100,6 @@ class UploadUrlOutputSerializer(serializers.Serializer):
 
 class DocumentUpdateSerializer(serializers.Serializer):
     title = StrictCharField(max_length=255, required=False)
-    topic_ids = serializers.ListField(child=StrictIntegerField(min_value=1), required=False, max_length=100)
+    topic_ids = serializers.ListField(
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=100
+    )

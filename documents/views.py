@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from documents import search, selectors, services, storage
 from documents.models import Document
 from kite.errors import KiteError
-from kite.parsing import is_whole_number
+from kite.parsing import MAX_ID, is_whole_number
 from topics.models import DocumentTopic, Topic
 
 PAGE_SIZE = 25
@@ -165,7 +165,7 @@ def document_detail(request, pk):
 def document_topics(request, pk):
     """T-01: the checked topics become the document's manual topics; unchecked ones are removed."""
     document = _own_document(request, pk)
-    ids = [int(value) for value in request.POST.getlist("topics") if is_whole_number(value)]
+    ids = [int(value) for value in request.POST.getlist("topics") if is_whole_number(value) and int(value) <= MAX_ID]
     return _run_and_report(
         request,
         document,

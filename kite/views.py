@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -16,6 +17,12 @@ from kite.errors import KiteError
 from topics.classification import services as classification
 from topics.classification.forms import ProviderForm
 from topics.classification.models import ProviderSettings
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's): Kite's own icon. Its address is
+    looked up per request, since with DEBUG off it exists only once static files are collected."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 def home(request):

@@ -56,6 +56,20 @@ def test_a_hostile_file_is_stopped_at_its_limit_with_a_readable_reason(name, mes
     assert str(stopped.value) == message
 
 
+def test_html_that_parses_in_quadratic_time_is_read_with_limits_too():
+    """READ-03: Python's HTML parser slows with the square of some inputs (repeated `</ `); such a file, even
+    uploaded as plain text, is read in the child process and stopped at its limit."""
+    data = b"<html>" + b"</ " * 200_000
+    from documents.extraction import needs_isolation
+
+    assert needs_isolation(data, content_type="text/plain", filename="notes.txt")
+    with pytest.raises(ExtractionError) as stopped:
+        sandbox.extract_text_limited(
+            data, content_type="text/plain", filename="notes.txt", max_chars=10_000, seconds=1, memory_bytes=512 * MIB
+        )
+    assert str(stopped.value) == sandbox.TOO_LONG
+
+
 def test_ordinary_files_read_the_same_in_the_child_process():
     """READ-03: the limits change nothing for real documents: the child reads what the worker itself would."""
     pdf = make_pdf("Invoice 2031: consulting services, 1140 EUR due by bank transfer.")

@@ -61,3 +61,13 @@ def test_json_nested_too_deep_answers_400(alice_api, listed):
     answer = alice_api.generic("PATCH", f"/api/documents/{listed.pk}/", body, content_type="application/json")
     assert answer.status_code == 400, answer.content
     assert answer.json()["code"] == "parse_error"
+
+
+def test_ids_too_large_for_the_database_answer_400_or_are_ignored(client, alice, alice_api, listed):
+    """SEC-06: 2**63 overflows a 64-bit id; the API refuses it and the topic form ignores it, never a 500."""
+    too_large = str(2**63)
+    assert alice_api.get("/api/documents/", {"topic": too_large}).status_code == 400
+    answer = alice_api.patch(f"/api/documents/{listed.pk}/", {"topic_ids": [2**63]}, format="json")
+    assert answer.status_code == 400
+    client.force_login(alice)
+    assert client.post(f"/documents/{listed.pk}/topics/", {"topics": [too_large]}).status_code == 302
