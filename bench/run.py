@@ -109,6 +109,7 @@ class Web:
             "kite.wsgi",
             "--workers",
             "2",
+            "--preload",
             "--bind",
             f"127.0.0.1:{self.port}",
             "--access-logfile",
@@ -605,6 +606,11 @@ def run_scenarios(env: dict, var_dir: Path, scale: Scale, children: list[KitePro
     log("scenario 2: concurrent confirms")
     carol = seed.user_with_token("carol")
     results["confirm"] = scenario_confirm(web, carol, scale)
+
+    log("scenario 5: OCR quality and speed per engine, thumbnails")
+    from bench import ocr
+
+    results["ocr"] = ocr.measure()
     return results
 
 
