@@ -8,14 +8,16 @@ RUN_STAMP := $(VENV)/.installed-runtime
 .PHONY: run dev test install lint migrations-check screenshots clean
 
 # make run needs only the runtime requirements; the test tools come with make test.
-$(RUN_STAMP): requirements.txt
+$(RUN_STAMP): requirements.txt requirements-ocr.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-ocr.txt
 	touch $(RUN_STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-ocr.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-ocr.txt
 	touch $(RUN_STAMP) $(STAMP)
 
 install: $(STAMP)

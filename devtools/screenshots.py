@@ -23,6 +23,7 @@ import requests
 
 from devtools.devstack import BASE_DIR, PYTHON, KiteProcess, log, manage, start_embedded, stop_all
 from devtools.embedded import ChildProcess, SeaweedFS, free_port_block, wait_for_port
+from devtools.testing import scans
 from devtools.testing.samples import make_docx, make_pdf, make_pdf_pages
 
 OUT_DIR = BASE_DIR / "docs" / "screenshots"
@@ -92,6 +93,17 @@ def sample_documents() -> list[tuple[str, str, bytes]]:
             ),
         ),
         ("Harbour photo.png", "image/png", _png(320, 200)),
+        (
+            "Market receipt.jpg",
+            "image/jpeg",
+            scans.encoded(
+                scans.photo(
+                    "Saturday market, stall 14\nVegetables and bread 18.40 EUR\nPaid by card, thank you"
+                ).convert("RGB"),
+                "JPEG",
+                quality=80,
+            ),
+        ),
     ]
 
 
@@ -178,7 +190,7 @@ class DemoKite:
             document_id = created.json()["document"]["id"]
             api.post(f"{self.url}/api/documents/{document_id}/confirm/").raise_for_status()
             ids.append(document_id)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # the photo is read by OCR
         while time.monotonic() < deadline:
             states = [api.get(f"{self.url}/api/documents/{pk}/").json()["state"] for pk in ids]
             if not {"queued", "processing"} & set(states):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from documents import search, selectors, services, storage
@@ -124,6 +125,26 @@ class DocumentViewSet(
         return HttpResponseRedirect(
             storage.presigned_get(key=document.key, filename=document.filename, content_type=document.content_type)
         )
+
+    @extend_schema(
+        request=None,
+        responses={302: OpenApiResponse(description="Redirect to a presigned GET of the thumbnail"), 404: ERROR},
+    )
+    @action(detail=True, methods=["get"])
+    def thumbnail(self, request, pk=None):
+        """READ-02: the image is the same until the document is read again, so the browser keeps the answer."""
+        document = self.get_object()
+        if document.thumbnail_at is None:
+            raise NotFound("This document has no thumbnail.")
+        response = HttpResponseRedirect(storage.presigned_thumbnail(document.thumbnail_key))
+        patch_cache_control(response, private=True, max_age=storage.THUMBNAIL_CACHE_SECONDS)
+        return response
+
+    @extend_schema(request=None, responses={(200, "text/plain"): OpenApiResponse(description="The document's text")})
+    @action(detail=True, methods=["get"])
+    def text(self, request, pk=None):
+        """READ-01: what was read from the document, from its text layer or by OCR."""
+        return HttpResponse(self.get_object().text, content_type="text/plain; charset=utf-8")
 
     @extend_schema(request=None, responses={202: DocumentSerializer, 404: ERROR, 409: ERROR})
     @action(detail=True, methods=["post"])

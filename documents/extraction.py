@@ -25,10 +25,13 @@ MAX_DOCX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_DOCX_BODY_BYTES = 64 * 1024 * 1024
 MAX_ZIP_ENTRIES = 10_000
 
-PDF, DOCX, HTML, CSV, TEXT = "pdf", "docx", "html", "csv", "text"
+PDF, DOCX, HTML, CSV, TEXT, IMAGE = "pdf", "docx", "html", "csv", "text", "image"
 
 _PDF_MAGIC = b"%PDF-"
 _ZIP_MAGIC = b"PK\x03\x04"
+# PNG, JPEG, TIFF (both byte orders) and GIF; WebP and HEIF are recognised by their container (_is_image).
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF87a", b"GIF89a")
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif")
 _DOCX_BODY = "word/document.xml"
 # Acrobat accepts a PDF header anywhere in the first kilobyte, and so do we.
 _PDF_HEADER_WINDOW = 1024
@@ -62,6 +65,9 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u00ad\u200b\ufeff
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
+PDF_DAMAGED = "The PDF file is damaged and could not be read."
+
+
 class ExtractionError(Exception):
     """A file that should hold text but cannot be read; the message is written for the document's owner."""
 
@@ -69,25 +75,31 @@ class ExtractionError(Exception):
 def extract_text(data: bytes, *, content_type: str, filename: str, max_chars: int = 200_000) -> str:
     """The visible text of `data`, whitespace normalised and at most `max_chars` long.
 
-    Returns "" for formats without text (images, unknown binaries, a PDF of scanned pages) and raises
-    ExtractionError for a file that is damaged or is not what its type or name claims.
+    Returns "" for formats without a text layer (images, unknown binaries, a PDF of scanned pages: those are
+    documents.reading's, with OCR) and raises ExtractionError for a file that is damaged or is not what its type
+    or name claims.
     """
     if not data or max_chars <= 0:
         return ""
     kind = _detect(data, _media_type(content_type), _extension(filename))
-    if kind is None:
+    if kind is None or kind == IMAGE:
         return ""
     raw = _EXTRACTORS[kind](data, content_type, max_chars)
-    return _normalise(raw)[:max_chars].rstrip()
+    return normalise(raw)[:max_chars].rstrip()
+
+
+def detect(data: bytes, *, content_type: str, filename: str) -> str | None:
+    """What `data` is (PDF, DOCX, HTML, CSV, TEXT, IMAGE), or None for a format Kite does not read."""
+    return _detect(data, _media_type(content_type), _extension(filename))
 
 
 def needs_isolation(data: bytes, *, content_type: str, filename: str) -> bool:
     """Whether reading `data` may take unbounded time or memory: PDF, Word and HTML parsers can be made to (a
     table of merged cells, a content stream shared by every page, millions of empty paragraphs, HTML whose
-    parsing time grows with the square of its length), so those run in a child process with limits
-    (documents.sandbox). Plain text and CSV are read in one linear pass."""
+    parsing time grows with the square of its length), and images are decoded and read by OCR, so those run in
+    a child process with limits (documents.sandbox). Plain text and CSV are read in one linear pass."""
     try:
-        return _detect(data, _media_type(content_type), _extension(filename)) in (PDF, DOCX, HTML)
+        return detect(data, content_type=content_type, filename=filename) in (PDF, DOCX, HTML, IMAGE)
     except ExtractionError:
         return False  # refused before any parsing: nothing to isolate
 
@@ -108,6 +120,8 @@ def _detect(data: bytes, media_type: str, extension: str) -> str | None:
         return PDF
     if data.startswith(_ZIP_MAGIC):
         return _detect_zip(data, declared)
+    if _is_image(data):
+        return IMAGE
     if not _looks_like_text(data):
         if declared == PDF:
             raise ExtractionError("This file is not a PDF, although its name or type says it is.")
@@ -133,6 +147,14 @@ def _detect_zip(data: bytes, declared: str | None) -> str | None:
     if declared == DOCX:
         raise ExtractionError("The Word document is damaged and could not be read.")
     return None
+
+
+def _is_image(data: bytes) -> bool:
+    if data.startswith(_IMAGE_MAGIC):
+        return True
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return True
+    return data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
 
 
 def _looks_like_text(data: bytes) -> bool:
@@ -180,7 +202,7 @@ def _declared_charset(content_type: str) -> str | None:
         return None
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
     text = _CONTROL_CHARS.sub(" ", unicodedata.normalize("NFC", text))
     # PostgreSQL refuses lone surrogates, which odd PDF fonts can produce.
     text = text.encode("utf-8", errors="ignore").decode("utf-8")
@@ -274,28 +296,41 @@ def _text_from_html(data: bytes, content_type: str, max_chars: int) -> str:
     return collector.text(separator="")
 
 
-def _text_from_pdf(data: bytes, content_type: str, max_chars: int) -> str:
+def pdf_pages(data: bytes) -> list[pypdf.PageObject]:
+    """The pages of a PDF (opened without a password where it only forbids editing)."""
     try:
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
         _unlock(reader)
-        pages = reader.pages
-        page_count = len(pages)
+        return list(reader.pages)
     except (ExtractionError, MemoryError):
         raise
     except Exception as error:  # pypdf raises many types on damaged input; each means the file is unreadable
         raise ExtractionError("The PDF file is damaged and could not be read.") from error
+
+
+def pdf_page_text(page: pypdf.PageObject) -> str | None:
+    """One page's text layer ("" when it has none); None when this page cannot be read."""
+    try:
+        return page.extract_text() or ""
+    except MemoryError:
+        raise
+    except Exception:  # one broken page should not hide the text of the others
+        return None
+
+
+def _text_from_pdf(data: bytes, content_type: str, max_chars: int) -> str:
+    pages = pdf_pages(data)
     collector, failures = _Collector(max_chars), 0
-    for number in range(min(page_count, MAX_PDF_PAGES)):
-        try:
-            collector.add(pages[number].extract_text() or "")
-        except MemoryError:
-            raise
-        except Exception:  # one broken page should not hide the text of the others
+    for page in pages[:MAX_PDF_PAGES]:
+        text = pdf_page_text(page)
+        if text is None:
             failures += 1
+        else:
+            collector.add(text)
         if collector.full:
             break
     if failures and not collector.text().strip():
-        raise ExtractionError("The PDF file is damaged and could not be read.")
+        raise ExtractionError(PDF_DAMAGED)
     return collector.text()
 
 

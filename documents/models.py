@@ -74,6 +74,20 @@ class Document(models.Model):
     # documents.processing.MAX_ATTEMPTS it ends failed instead of being read again.
     attempts = models.PositiveSmallIntegerField(default=0)
     text = models.TextField(blank=True)
+
+    # What reading the document found (READ-01..04): its pages, where its text came from, the OCR engine that
+    # read it, a note when only part of it could be read, and when its thumbnail was stored (thumbnail_key).
+    class TextSource(models.TextChoices):
+        TEXT = "text"
+        OCR = "ocr"
+
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    text_source = models.CharField(max_length=4, choices=TextSource.choices, blank=True)
+    reader = models.CharField(max_length=60, blank=True)
+    reading_note = models.TextField(blank=True)
+    thumbnail_at = models.DateTimeField(null=True, blank=True)
+    # The page OCR is reading now ("reading page 3 of 12"), while the document is processing.
+    page_reading = models.PositiveIntegerField(null=True, blank=True)
     # Set when the processing message is handed to the broker; None means the
     # hand-off failed and the sweeper must send it (docs/requirements.md, Brokers).
     enqueued_at = models.DateTimeField(null=True, blank=True)
@@ -115,6 +129,31 @@ class Document(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.state in (self.State.QUEUED, self.State.PROCESSING)
+
+    @property
+    def thumbnail_key(self) -> str:
+        return thumbnail_key(self.key)
+
+    @property
+    def thumbnail_url(self) -> str | None:
+        """The thumbnail's address in Kite (a redirect to storage), new only when the thumbnail is, so browsers
+        keep the image."""
+        if self.thumbnail_at is None:
+            return None
+        return reverse("api:document-thumbnail", args=[self.pk]) + f"?v={int(self.thumbnail_at.timestamp())}"
+
+    def object_keys(self) -> list[str]:
+        """Every object this document may have in storage: its file and, once it was read, its thumbnail (a
+        worker may store one before it records it, so it is counted from the moment the upload is confirmed)."""
+        return [self.key] if self.state == self.State.UPLOADING else [self.key, self.thumbnail_key]
+
+
+# Thumbnails live beside the documents under their own prefix, at a key derived from the document's (READ-02).
+THUMBNAIL_PREFIX = "t/"
+
+
+def thumbnail_key(key: str) -> str:
+    return THUMBNAIL_PREFIX + key
 
 
 class StorageDeletion(models.Model):

@@ -6,14 +6,16 @@ The topics are chosen by topics.classification; this module owns the document's 
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from documents import extraction, sandbox, storage
-from documents.models import Document
+from documents import extraction, reading, sandbox, storage
+from documents.models import Document, StorageDeletion
+from documents.services import storage_deletion_attempt
 from kite.errors import StorageUnavailable
 from topics.classification.services import PermanentProviderError, TransientProviderError, classify
 from topics.models import DocumentTopic
@@ -27,6 +29,7 @@ GAVE_UP = (
     "Kite tried to read this file {attempts} times and gave up: reading it takes too long or too much memory. "
     "It may be damaged."
 )
+NO_TEXT = "No text could be read from this file."
 OBJECT_MISSING = "The stored file is missing, so it cannot be read. Upload it again."
 OBJECT_CHANGED = "The stored file is no longer the one that was uploaded, so Kite does not read it. Upload it again."
 
@@ -51,7 +54,8 @@ def _claim(document_id) -> Document | None:
         document.state = Document.State.PROCESSING
         document.error = ""
         document.attempts += 1
-        document.save(update_fields=["state", "error", "attempts", "updated"])
+        document.page_reading = None
+        document.save(update_fields=["state", "error", "attempts", "page_reading", "updated"])
         return document
 
 
@@ -63,25 +67,85 @@ def document_give_up(*, document_id, error: str) -> bool:
     return bool(ended)
 
 
-def _extract(document: Document, data: bytes) -> str:
-    """The document's text; PDF and Word files are read in a child process with limits (READ-03)."""
-    content_type, filename, max_chars = document.content_type, document.filename, settings.KITE_CLASSIFY_MAX_CHARS
+def _limits() -> reading.Limits:
+    return reading.Limits(
+        max_chars=settings.KITE_CLASSIFY_MAX_CHARS,
+        max_pages=settings.KITE_MAX_PAGES,
+        max_pixels=settings.KITE_MAX_IMAGE_PIXELS,
+        ocr_seconds=settings.KITE_OCR_SECONDS,
+        engine=settings.KITE_OCR_ENGINE,
+        languages=settings.KITE_OCR_LANGUAGES,
+    )
+
+
+def _read(document: Document, data: bytes) -> reading.Reading:
+    """The document read: PDFs, Word and web files and images in a child process with limits (READ-03)."""
+    content_type, filename = document.content_type, document.filename
     if extraction.needs_isolation(data, content_type=content_type, filename=filename):
-        return sandbox.extract_text_limited(
+        return sandbox.read_limited(
             data,
             content_type=content_type,
             filename=filename,
-            max_chars=max_chars,
+            limits=_limits(),
             seconds=settings.KITE_EXTRACT_SECONDS,
             memory_bytes=settings.KITE_EXTRACT_MEMORY_MB * 1024 * 1024,
+            progress=_Progress(document),
         )
-    return extraction.extract_text(data, content_type=content_type, filename=filename, max_chars=max_chars)
+    text = extraction.extract_text(
+        data, content_type=content_type, filename=filename, max_chars=settings.KITE_CLASSIFY_MAX_CHARS
+    )
+    if not text:
+        return reading.Reading()
+    return reading.Reading(text=text, text_source=reading.TEXT, thumbnail=reading.text_thumbnail(text))
 
 
-def _finish(document: Document, *, state: str, text: str | None = None, error: str = "", assignments=()) -> bool:
+class _Progress:
+    """READ-04: the page being read, written at most once a second; each write also tells the sweeper that the
+    document's worker is alive (documents.periodic), however long a scan takes."""
+
+    INTERVAL = 1.0
+
+    def __init__(self, document: Document) -> None:
+        self.document_id = document.pk
+        self.last = 0.0
+
+    def __call__(self, page: int, pages: int) -> None:
+        now = time.monotonic()
+        if now - self.last < self.INTERVAL and page != 1:
+            return
+        self.last = now
+        Document.objects.filter(pk=self.document_id, state=Document.State.PROCESSING).update(
+            page_reading=page, pages=pages, updated=timezone.now()
+        )
+
+
+def _store_thumbnail(document: Document, read: reading.Reading) -> bool:
+    """A thumbnail is worth having, not worth failing or retrying a document for: an outage skips it."""
+    if not read.thumbnail:
+        return False
+    try:
+        storage.put(document.thumbnail_key, read.thumbnail, content_type=reading.THUMBNAIL_CONTENT_TYPE)
+    except StorageUnavailable:
+        logger.warning("storage unavailable, no thumbnail stored for document %s", document.pk)
+        return False
+    return True
+
+
+def _finish(
+    document: Document,
+    *,
+    state: str,
+    text: str | None = None,
+    error: str = "",
+    assignments=(),
+    read: reading.Reading | None = None,
+    thumbnail: bool = False,
+) -> bool:
     """Write the outcome once: only if the document is still this run's (not deleted, not re-queued)."""
     with transaction.atomic():
         current = Document.objects.select_for_update().filter(pk=document.pk).first()
+        if current is None and thumbnail:
+            _forget_thumbnail(document)
         if current is None or current.state != Document.State.PROCESSING:
             return False
         if state == Document.State.CLASSIFIED:
@@ -99,12 +163,31 @@ def _finish(document: Document, *, state: str, text: str | None = None, error: s
             )
         current.state = state
         current.error = error
-        fields = ["state", "error", "updated"]
+        current.page_reading = None
+        fields = ["state", "error", "page_reading", "updated"]
         if text is not None:
             current.text = text
             fields.append("text")
+        if read is not None:
+            current.pages, current.text_source, current.reader = read.pages, read.text_source, read.engine
+            current.reading_note = read.partial
+            fields += ["pages", "text_source", "reader", "reading_note"]
+        if thumbnail:
+            current.thumbnail_at = timezone.now()
+            fields.append("thumbnail_at")
         current.save(update_fields=fields)
         return True
+
+
+def _forget_thumbnail(document: Document) -> None:
+    """The document was deleted while it was read: the thumbnail stored since then goes too."""
+    key = document.thumbnail_key
+    StorageDeletion.objects.get_or_create(key=key)
+    transaction.on_commit(lambda: _delete_now(key))
+
+
+def _delete_now(key: str) -> None:
+    storage_deletion_attempt(key)
 
 
 def document_process(*, document_id, final_attempt: bool = True) -> str | None:
@@ -119,9 +202,19 @@ def document_process(*, document_id, final_attempt: bool = True) -> str | None:
         return Document.State.SKIPPED
     try:
         data = storage.read(document.key, etag=document.etag, max_bytes=settings.KITE_CLASSIFY_MAX_BYTES)
-        text = _extract(document, data)
+        read = _read(document, data)
+        del data
+        thumbnail = _store_thumbnail(document, read)
+        text = read.text
         if not text.strip():
-            _finish(document, state=Document.State.SKIPPED, text="", error="No text could be read from this file.")
+            _finish(
+                document,
+                state=Document.State.SKIPPED,
+                text="",
+                error=NO_TEXT,
+                read=read,
+                thumbnail=thumbnail,
+            )
             return Document.State.SKIPPED
         classification = classify(owner=document.owner, text=text)
     except extraction.ExtractionError as exc:
@@ -136,7 +229,7 @@ def document_process(*, document_id, final_attempt: bool = True) -> str | None:
         _finish(document, state=Document.State.FAILED, error=OBJECT_CHANGED)
         return Document.State.FAILED
     except PermanentProviderError as exc:
-        _finish(document, state=Document.State.FAILED, text=text, error=str(exc))
+        _finish(document, state=Document.State.FAILED, text=text, error=str(exc), read=read, thumbnail=thumbnail)
         return Document.State.FAILED
     except (TransientProviderError, StorageUnavailable) as exc:
         if not final_attempt:
@@ -144,5 +237,7 @@ def document_process(*, document_id, final_attempt: bool = True) -> str | None:
         _finish(document, state=Document.State.FAILED, error=f"{exc} Kite gave up after several attempts.")
         return Document.State.FAILED
     assignments = [(topic, confidence, classification.source) for topic, confidence in classification.choices]
-    _finish(document, state=Document.State.CLASSIFIED, text=text, assignments=assignments)
+    _finish(
+        document, state=Document.State.CLASSIFIED, text=text, assignments=assignments, read=read, thumbnail=thumbnail
+    )
     return Document.State.CLASSIFIED

@@ -11,11 +11,12 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from documents import storage
-from documents.models import Document, StorageDeletion
+from documents.models import THUMBNAIL_PREFIX, Document, StorageDeletion
 from documents.services import storage_deletion_attempt
 from quotas.models import Quota
 
-# Objects of people's documents live under this prefix (documents.services.document_key).
+# Objects of people's documents live under this prefix (documents.services.document_key), and their thumbnails
+# under the same keys behind THUMBNAIL_PREFIX.
 DOCUMENT_PREFIX = "u/"
 # Younger objects are left alone: a deletion may be committing right now.
 ORPHAN_MIN_AGE = timedelta(hours=1)
@@ -63,26 +64,34 @@ def quotas_reconcile(*, fix: bool = False) -> list[QuotaDrift]:
 def storage_orphans(
     *, min_age: timedelta = ORPHAN_MIN_AGE, prefix: str = DOCUMENT_PREFIX
 ) -> list[storage.ListedObject]:
-    """Objects in the bucket (under `prefix`) that no document and no queued deletion accounts for: bytes nobody
-    is charged for (for example a presigned form posted again after its document was deleted)."""
+    """Objects in the bucket (documents under `prefix`, and their thumbnails) that no document and no queued
+    deletion accounts for: bytes nobody is charged for (for example a presigned form posted again after its
+    document was deleted)."""
     cutoff = timezone.now() - min_age
     orphans: list[storage.ListedObject] = []
-    batch: list[storage.ListedObject] = []
-    for listed in storage.list_objects(prefix):
-        if listed.last_modified < cutoff:
-            batch.append(listed)
-        if len(batch) == ORPHAN_BATCH:
-            orphans += _unaccounted(batch)
-            batch = []
-    return orphans + _unaccounted(batch)
+    for listed_prefix in (prefix, THUMBNAIL_PREFIX + prefix):
+        batch: list[storage.ListedObject] = []
+        for listed in storage.list_objects(listed_prefix):
+            if listed.last_modified < cutoff:
+                batch.append(listed)
+            if len(batch) == ORPHAN_BATCH:
+                orphans += _unaccounted(batch)
+                batch = []
+        orphans += _unaccounted(batch)
+    return orphans
+
+
+def _owner_key(key: str) -> str:
+    """The document key an object belongs to: its own, or the one its thumbnail was made from."""
+    return key.removeprefix(THUMBNAIL_PREFIX)
 
 
 def _unaccounted(batch: list[storage.ListedObject]) -> list[storage.ListedObject]:
     """Two queries for a whole batch of keys, whatever its size."""
     keys = [listed.key for listed in batch]
-    known = set(Document.objects.filter(key__in=keys).values_list("key", flat=True))
-    known |= set(StorageDeletion.objects.filter(key__in=keys).values_list("key", flat=True))
-    return [listed for listed in batch if listed.key not in known]
+    documents = set(Document.objects.filter(key__in=[_owner_key(key) for key in keys]).values_list("key", flat=True))
+    queued = set(StorageDeletion.objects.filter(key__in=keys).values_list("key", flat=True))
+    return [listed for listed in batch if _owner_key(listed.key) not in documents and listed.key not in queued]
 
 
 def storage_reconcile(*, fix: bool = False, min_age: timedelta = ORPHAN_MIN_AGE) -> list[storage.ListedObject]:

@@ -29,6 +29,8 @@ class DocumentSerializer(serializers.ModelSerializer):
     already has them (confirm does)."""
 
     topics = serializers.SerializerMethodField()
+    text_source = serializers.SerializerMethodField()
+    thumbnail = serializers.SerializerMethodField()
 
     class Meta:
         model = Document
@@ -42,10 +44,23 @@ class DocumentSerializer(serializers.ModelSerializer):
             "state",
             "error",
             "topics",
+            "pages",
+            "text_source",
+            "thumbnail",
             "created",
             "updated",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=Document.TextSource.choices, allow_null=True))
+    def get_text_source(self, document: Document) -> str | None:
+        return document.text_source or None
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_thumbnail(self, document: Document) -> str | None:
+        url = document.thumbnail_url
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if url and request is not None else url
 
     @extend_schema_field(DocumentTopicSerializer(many=True))
     def get_topics(self, document: Document) -> list[dict]:

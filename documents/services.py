@@ -161,11 +161,11 @@ def _mark_confirmed(document: Document, etag: str) -> None:
 
 
 def upload_discard(document: Document) -> None:
-    """Drop an uncharged upload: its row now, its object once the transaction commits."""
-    StorageDeletion.objects.get_or_create(key=document.key)
+    """Drop a document's row now, and its objects (file and thumbnail) once the transaction commits."""
+    keys = document.object_keys()
+    StorageDeletion.objects.bulk_create([StorageDeletion(key=key) for key in keys], ignore_conflicts=True)
     document.delete()
-    key = document.key
-    transaction.on_commit(lambda: storage_deletion_attempt(key))
+    transaction.on_commit(lambda: [storage_deletion_attempt(key) for key in keys])
 
 
 def document_delete(*, user: User, document_id) -> None:
@@ -271,7 +271,9 @@ def owner_objects_queue_deletion(*, owner: User) -> int:
     Called for every deletion of a person (documents.apps connects it to the user's pre_delete), so the objects
     are deleted from storage even when storage is down right now, whoever deleted the person and how.
     """
-    keys = list(Document.objects.filter(owner=owner).values_list("key", flat=True))
+    keys = [
+        key for document in Document.objects.filter(owner=owner).only("key", "state") for key in document.object_keys()
+    ]
     StorageDeletion.objects.bulk_create([StorageDeletion(key=key) for key in keys], ignore_conflicts=True)
     if keys:
         transaction.on_commit(lambda: _send_quietly(drain_storage_deletions))  # the scheduler drains it anyway

@@ -162,6 +162,31 @@ def presigned_get(*, key: str, filename: str, content_type: str, inline: bool = 
     )
 
 
+def put(key: str, data: bytes, *, content_type: str) -> None:
+    """Store a small object Kite made itself (a thumbnail)."""
+    try:
+        _client().put_object(Bucket=_bucket(), Key=key, Body=data, ContentType=content_type)
+    except (ClientError, BotoCoreError) as exc:
+        raise StorageUnavailable() from exc
+
+
+# A thumbnail's link lives this long, and browsers keep it for CACHE_SECONDS of that, so a list shown again
+# within the hour asks neither Kite nor storage for its images.
+THUMBNAIL_URL_SECONDS = 2 * 3600
+THUMBNAIL_CACHE_SECONDS = 3600
+
+
+def presigned_thumbnail(key: str) -> str:
+    params = {
+        "Bucket": _bucket(),
+        "Key": key,
+        "ResponseCacheControl": f"private, max-age={THUMBNAIL_CACHE_SECONDS}",
+    }
+    return _client("documents_public").generate_presigned_url(
+        "get_object", Params=params, ExpiresIn=THUMBNAIL_URL_SECONDS
+    )
+
+
 def ensure_bucket(origins: list[str]) -> None:
     """Create the bucket if needed and allow browser uploads from `origins` only."""
     client = _client()

@@ -1,14 +1,23 @@
 """Dramatiq actors: they take ids, and call the services, imported in their bodies (services import this module)."""
 
 import dramatiq
+from django.conf import settings
 from dramatiq.middleware import CurrentMessage, TimeLimitExceeded
+
+from documents.limits import wall_seconds
 
 # documents.processing.MAX_ATTEMPTS counts these retries and the first run.
 PROCESS_MAX_RETRIES = 5
 TOOK_TOO_LONG = "Processing this document took too long, so Kite stopped. It may be damaged."
+# Reading may take as long as its child process is allowed (a long scan), then the provider call (DOC-06).
+PROCESS_TIME_LIMIT_MS = (
+    wall_seconds(settings.KITE_EXTRACT_SECONDS, settings.KITE_OCR_SECONDS) + 2 * settings.KITE_PROVIDER_TIMEOUT + 60
+) * 1000
 
 
-@dramatiq.actor(max_retries=PROCESS_MAX_RETRIES, min_backoff=2_000, max_backoff=120_000, time_limit=300_000)
+@dramatiq.actor(
+    max_retries=PROCESS_MAX_RETRIES, min_backoff=2_000, max_backoff=120_000, time_limit=PROCESS_TIME_LIMIT_MS
+)
 def process_document(document_id: str) -> None:
     """DOC-01, DOC-06: transient provider or storage errors are retried with backoff, then reported."""
     from documents import processing

@@ -343,7 +343,15 @@ KITE_CLASSIFY_MAX_BYTES = envint("KITE_CLASSIFY_MAX_BYTES", 20 * MIB, minimum=10
 KITE_CLASSIFY_MAX_CHARS = envint("KITE_CLASSIFY_MAX_CHARS", 200_000, minimum=1000)
 # Limits of the child process that reads a PDF or Word file (documents.sandbox): CPU seconds and memory.
 KITE_EXTRACT_SECONDS = envint("KITE_EXTRACT_SECONDS", 20, minimum=1)
-KITE_EXTRACT_MEMORY_MB = envint("KITE_EXTRACT_MEMORY_MB", 1024, minimum=128)
+KITE_EXTRACT_MEMORY_MB = envint("KITE_EXTRACT_MEMORY_MB", 1536, minimum=128)
+# Reading scans and photos (READ-01..03): the OCR engine, its languages, and the limits of one document.
+KITE_OCR_ENGINE = env("KITE_OCR_ENGINE", "auto") or "auto"
+if KITE_OCR_ENGINE not in ("auto", "tesseract", "rapidocr", "off"):
+    raise ImproperlyConfigured("KITE_OCR_ENGINE must be auto, tesseract, rapidocr or off")
+KITE_OCR_LANGUAGES = env("KITE_OCR_LANGUAGES", "eng+fra+deu") or "eng"
+KITE_OCR_SECONDS = envint("KITE_OCR_SECONDS", 900, minimum=5)
+KITE_MAX_PAGES = envint("KITE_MAX_PAGES", 500, minimum=1)
+KITE_MAX_IMAGE_PIXELS = envint("KITE_MAX_IMAGE_PIXELS", 100_000_000, minimum=1_000_000)
 
 # --- Security (SEC-05) ---------------------------------------------------------
 # KITE_SECURE: the site is served over HTTPS (directly or behind a proxy that sets X-Forwarded-Proto).

@@ -45,8 +45,9 @@ def test_a_person_deleted_any_other_way_leaves_no_stored_object(
     same transaction, and the drain deletes them; nobody else's object is touched."""
     upload_document(alice_api, unique_bytes(100))
     upload_document(bob_api, unique_bytes(100))
-    alice_keys = list(Document.objects.filter(owner=alice).values_list("key", flat=True))
-    bob_keys = list(Document.objects.filter(owner=bob).values_list("key", flat=True))
+    # Each file, and the thumbnail its reading may have stored.
+    alice_keys = [key for document in Document.objects.filter(owner=alice) for key in document.object_keys()]
+    bob_keys = [key for document in Document.objects.filter(owner=bob) for key in document.object_keys()]
 
     with django_capture_on_commit_callbacks(execute=False):
         alice.delete()

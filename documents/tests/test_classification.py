@@ -1,8 +1,10 @@
 """Classification end to end: real worker, real broker, real storage, providers over real HTTP."""
 
 import pytest
+from PIL import Image
 
 from conftest import api_client_for, upload_document, wait_for
+from devtools.testing import scans
 from devtools.testing.fake_llm import FakeAnthropic, FakeOpenAI
 from devtools.testing.samples import make_pdf
 from documents import processing
@@ -187,7 +189,7 @@ def test_corrupt_pdf_fails_with_a_message_and_the_worker_keeps_serving(alice, wo
 
 
 def test_a_file_without_text_is_skipped(alice, worker):
-    """DOC-06: a file with no extractable text (an image) ends skipped with a reason."""
-    png = b"\x89PNG\r\n\x1a\n" + bytes(200)
+    """DOC-06: a file with no text to read (a blank scan) ends skipped with a reason."""
+    png = scans.encoded(Image.new("L", (600, 400), 255))  # a blank page: nothing for OCR to read
     document = finished(upload_document(api_client_for(alice), png, filename="x.png", content_type="image/png")["id"])
     assert document.state == "skipped" and document.error

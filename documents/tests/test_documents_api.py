@@ -22,6 +22,9 @@ def test_list_shows_only_own_documents(alice_api, bob_api, unique_bytes):
         "state",
         "error",
         "topics",
+        "pages",
+        "text_source",
+        "thumbnail",
         "created",
         "updated",
     }

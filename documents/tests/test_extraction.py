@@ -10,7 +10,7 @@ import pytest
 
 from devtools.testing.samples import make_docx, make_pdf, make_pdf_pages
 from documents import extraction
-from documents.extraction import ExtractionError, extract_text
+from documents.extraction import IMAGE, ExtractionError, detect, extract_text
 
 PDF_TYPE = "application/pdf"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -237,10 +237,16 @@ def test_pdf_that_is_really_text_is_read_as_text():
     assert text == "Quarterly report: revenue grew by 4 percent."
 
 
-def test_pdf_that_is_really_an_image_raises_a_readable_error():
+def test_pdf_that_is_really_binary_raises_a_readable_error():
     """SEC-06: a "PDF" whose bytes are binary but not a PDF is reported as not being a PDF."""
     with pytest.raises(ExtractionError, match="not a PDF"):
-        extract_text(make_png(), content_type=PDF_TYPE, filename="photo.pdf")
+        extract_text(bytes(range(256)) * 8, content_type=PDF_TYPE, filename="scan.pdf")
+
+
+def test_a_pdf_that_is_really_an_image_is_read_as_the_image_it_is():
+    """READ-01: the bytes decide: a photo named .pdf goes to OCR (documents.reading), not to the PDF reader."""
+    assert detect(make_png(), content_type=PDF_TYPE, filename="photo.pdf") == IMAGE
+    assert extract_text(make_png(), content_type=PDF_TYPE, filename="photo.pdf") == ""
 
 
 def test_docx_paragraphs_and_table_cells_are_extracted():

@@ -11,6 +11,7 @@ import uuid
 import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
@@ -81,6 +82,7 @@ class World:
             content_type="application/pdf",
             size_bytes=10,
             etag="x",
+            thumbnail_at=timezone.now(),
         )
         self.topic = TopicFactory(owner=alice, name=f"Alice-topic-{uuid.uuid4().hex[:8]}")
         self.token, _ = account_services.token_create(user=alice, name="alice-token-name")
