@@ -6,7 +6,6 @@ import uuid
 from typing import cast
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -147,7 +146,7 @@ class MultipartUpload(models.Model):
     document = models.OneToOneField(Document, on_delete=models.CASCADE, primary_key=True, related_name="multipart")
     upload_id = models.CharField(max_length=1024)
     part_size = models.BigIntegerField()
-    part_sha256 = ArrayField(models.CharField(max_length=64))
+    part_sha256 = models.JSONField()  # hex digests, part 1 first (a JSON list: SQLite has no arrays)
     created = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
