@@ -46,6 +46,9 @@ class Scale:
         self.confirm_uploads = 3 if quick else 15
         self.big_upload = (10 if quick else 100) * MIB
         self.upload_repeats = 5
+        # UP-01: a 1 GiB file too (not in --quick), fewer times.
+        self.huge_upload = 0 if quick else 1024 * MIB
+        self.huge_repeats = 2
         self.classify_documents = 40 if quick else 200
 
 
@@ -363,7 +366,7 @@ def scenario_confirm(web: Web, carol: dict, scale: Scale) -> dict:
     }
 
 
-def scenario_big_upload(web: Web, dave: dict, env: dict, scale: Scale) -> dict:
+def scenario_big_upload(web: Web, dave: dict, env: dict, size: int, repeats: int) -> dict:
     import boto3
     import requests
     from botocore.config import Config
@@ -403,7 +406,7 @@ def scenario_big_upload(web: Web, dave: dict, env: dict, scale: Scale) -> dict:
             seconds["storage"].append(steps.calls["storage"][0])
 
     def direct(repeat: int) -> None:
-        data = os.urandom(scale.big_upload)
+        data = os.urandom(size)
         started = time.perf_counter()
         s3.put_object(Bucket=settings.S3_BUCKET, Key=f"bench/direct-{repeat}", Body=data)
         seconds["boto3"].append(time.perf_counter() - started)
@@ -415,32 +418,32 @@ def scenario_big_upload(web: Web, dave: dict, env: dict, scale: Scale) -> dict:
         seconds["PUT to a presigned URL"].append(time.perf_counter() - started)
 
     with RssSampler(pids) as small:
-        for _ in range(scale.upload_repeats):
+        for _ in range(repeats):
             presigned(MIB, "presigned 1 MiB")
     # One of each first, untimed: the store grows its volumes on the first big writes.
-    presigned(scale.big_upload, "presigned")
+    presigned(size, "presigned")
     direct(-1)
     for name in ("presigned", "storage", "boto3", "PUT to a presigned URL"):
         seconds[name].clear()
     offset = web.log_offset()
     with RssSampler(pids) as big:
-        for repeat in range(scale.upload_repeats):
+        for repeat in range(repeats):
             # Alternate which goes first, so neither always meets the store just after the other's write.
             if repeat % 2:
                 direct(repeat)
-            presigned(scale.big_upload, "presigned")
+            presigned(size, "presigned")
             if not repeat % 2:
                 direct(repeat)
     server = web.server_times(offset)
     medians = {name: statistics.median(values) for name, values in seconds.items()}
-    mib = scale.big_upload // MIB
+    mib = size // MIB
     return {
         "size_mib": mib,
-        "multipart": scale.big_upload > MULTIPART_THRESHOLD,
+        "multipart": size > MULTIPART_THRESHOLD,
         "part_size_mib": PART_SIZE // MIB,
         "parallel_parts": PARALLEL_PARTS,
         "server_ms": {name: median_ms(server.get(name, [])) for name in ("upload-url", "confirm")},
-        "repeats": scale.upload_repeats,
+        "repeats": repeats,
         "seconds": medians,
         "mib_per_second": {name: mib / medians[name] for name in seconds if name != "presigned 1 MiB"},
         "rss_mib": {
@@ -513,6 +516,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for trying the benchmark out")
     parser.add_argument("--output", default=str(BASE_DIR / "docs" / "benchmarks.md"))
     parser.add_argument("--report-only", metavar="RESULTS", help="rewrite the page from a run's results.json")
+    parser.add_argument("--big-mib", type=int, help="size of scenario 3's big file in MiB (default 100)")
+    parser.add_argument("--repeats", type=int, help="timed repeats of scenario 3 (default 5)")
     parser.add_argument(
         "--uploads-only",
         action="store_true",
@@ -525,6 +530,10 @@ def main(argv: list[str] | None = None) -> int:
         write_report(json.loads(Path(options.report_only).read_text()), Path(options.output))
         return 0
     scale = Scale(options.quick)
+    if options.big_mib:
+        scale.big_upload = options.big_mib * MIB
+    if options.repeats:
+        scale.upload_repeats = options.repeats
     url = database_url()
     var_dir = BASE_DIR / "var" / "bench"
     shutil.rmtree(var_dir, ignore_errors=True)
@@ -571,9 +580,11 @@ def run_upload_scenarios(env: dict, var_dir: Path, scale: Scale, children: list[
     web = Web(env, var_dir)
     children.append(web.child)
     log("scenario 3: a big upload through the page's path and straight to storage")
-    results = {"big_upload": scenario_big_upload(web, seed.user_with_token("dave"), env, scale)}
-    log("scenario 2: concurrent confirms")
-    results["confirm"] = scenario_confirm(web, seed.user_with_token("carol"), scale)
+    dave = seed.user_with_token("dave")
+    results = {"big_upload": scenario_big_upload(web, dave, env, scale.big_upload, scale.upload_repeats)}
+    if scale.big_upload <= 100 * MIB:
+        log("scenario 2: concurrent confirms")
+        results["confirm"] = scenario_confirm(web, seed.user_with_token("carol"), scale)
     return results
 
 
@@ -640,7 +651,11 @@ def run_scenarios(env: dict, var_dir: Path, scale: Scale, children: list[KitePro
     results["classification"] = scenario_classification(web, erin, env, var_dir, corpus, scale)
 
     log("scenario 3: a big upload through the page's path (in parts) and straight to storage")
-    results["big_upload"] = scenario_big_upload(web, seed.user_with_token("dave"), env, scale)
+    dave = seed.user_with_token("dave")
+    results["big_upload"] = scenario_big_upload(web, dave, env, scale.big_upload, scale.upload_repeats)
+    if scale.huge_upload:
+        log(f"scenario 3b: a {scale.huge_upload // MIB} MiB upload the same ways")
+        results["huge_upload"] = scenario_big_upload(web, dave, env, scale.huge_upload, scale.huge_repeats)
 
     log("scenario 2: concurrent confirms")
     carol = seed.user_with_token("carol")

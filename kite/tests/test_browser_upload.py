@@ -107,8 +107,8 @@ PART_CONTROL = """
 
 def test_a_large_upload_interrupted_by_a_reload_resumes_where_it_was(page, tmp_path, settings):
     """UP-01, UP-02: a 12 MiB file goes up in 5 MiB parts; the connection drops after the first part and the page
-    is reloaded; the same file picked again goes on from the stored part, its progress bar starting where it
-    was, and the document is the file, byte for byte, charged once."""
+    is reloaded; the same file picked again goes on from the stored part (within the reservation it holds), its
+    progress bar starting where it was, and the document is the file, byte for byte, charged once."""
     import hashlib
 
     import requests
@@ -121,6 +121,8 @@ def test_a_large_upload_interrupted_by_a_reload_resumes_where_it_was(page, tmp_p
     archive.write_bytes(data)
     page.add_init_script(PART_CONTROL)
     sign_up(page, "mira")
+    # Room for this file only: resuming must not count its own reservation against it.
+    Quota.objects.filter(user__username="mira").update(limit_bytes=len(data) + 1000)
     page.get_by_role("link", name="Upload", exact=True).first.click()
 
     page.evaluate("window.__failParts = true")

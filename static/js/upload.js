@@ -259,6 +259,8 @@ class Upload {
     this.stage = "checking";
     this.setStatus("Checking…");
     if (file.size > maxUploadBytes) throw tooLargeError(file.size, maxUploadBytes);
+    // An upload under way already holds its reservation: resume it without counting it twice.
+    if (file.size > multipartThreshold && remembered(file)) return this.sendInParts();
     const quota = await api(form.dataset.quotaUrl, { method: "GET" });
     const remaining = quota.remaining_bytes - reservedBytes();
     if (file.size > remaining) throw quotaError(file.size, remaining);
