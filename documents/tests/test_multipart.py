@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+from django.conf import settings
 from django.utils import timezone
 
 from conftest import object_exists
@@ -252,3 +253,43 @@ def test_the_worker_checks_the_whole_files_sha256(alice, alice_api, multipart_se
     else:
         assert state == "failed" == document.state
         assert actual in document.error and declared in document.error
+
+
+def test_deleting_an_unfinished_multipart_upload_aborts_it(
+    alice, alice_api, multipart_settings, django_capture_on_commit_callbacks
+):
+    """UP-02, UP-03: deleting a document still uploading in parts drops its stored parts and its reservation."""
+    data = hashlib.sha256(b"dropped").digest() * (12 * MIB // 32)
+    answer = ask(alice_api, data)
+    assert put_part(answer.json()["upload"]["parts"][0]["url"], parts_of(data)[0]).status_code == 200
+    document = Document.objects.get(pk=answer.json()["document"]["id"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert alice_api.delete(f"/api/documents/{document.pk}/").status_code == 204
+    assert uploads_under(document.key) == []
+    assert Quota.objects.get(user=alice).reserved_bytes == 0
+
+
+def test_the_bucket_asks_the_store_to_abort_abandoned_uploads_and_keeps_other_rules(bucket):
+    """UP-02: where the store has lifecycle rules, ensure_bucket adds one that aborts multipart uploads left for
+    days, once, beside any rule of the operator's."""
+    client, name = storage._client(), storage._bucket()
+    operator_rule = {
+        "ID": "operator",
+        "Status": "Enabled",
+        "Filter": {"Prefix": "exports/"},
+        "Expiration": {"Days": 30},
+    }
+    rules = client.get_bucket_lifecycle_configuration(Bucket=name)["Rules"]
+    try:
+        client.put_bucket_lifecycle_configuration(
+            Bucket=name, LifecycleConfiguration={"Rules": [*rules, operator_rule]}
+        )
+        storage.ensure_bucket(["http://127.0.0.1:8000"])
+        storage.ensure_bucket(["http://127.0.0.1:8000"])
+        ids = [rule["ID"] for rule in client.get_bucket_lifecycle_configuration(Bucket=name)["Rules"]]
+        assert sorted(ids) == ["abort-abandoned-uploads", "operator"]
+        ours = next(r for r in client.get_bucket_lifecycle_configuration(Bucket=name)["Rules"] if r["ID"] != "operator")
+        assert ours["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": storage.ABANDONED_UPLOAD_DAYS}
+    finally:
+        client.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+        storage.ensure_bucket(list(settings.KITE_UPLOAD_ORIGINS))
