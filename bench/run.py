@@ -28,6 +28,9 @@ from devtools.embedded import SeaweedFS, free_port_block, wait_for_port
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kite_bench"
 MIB = 1024**2
+# Kite's defaults, written out: the big upload (100 MiB) goes in parts, as the page sends it (UP-01).
+MULTIPART_THRESHOLD = 64 * MIB
+PART_SIZE = 16 * MIB
 
 
 class Scale:
@@ -43,6 +46,9 @@ class Scale:
         self.confirm_uploads = 3 if quick else 15
         self.big_upload = (10 if quick else 100) * MIB
         self.upload_repeats = 5
+        # UP-01: a 1 GiB file too (not in --quick), fewer times.
+        self.huge_upload = 0 if quick else 1024 * MIB
+        self.huge_repeats = 2
         self.classify_documents = 40 if quick else 200
 
 
@@ -92,7 +98,9 @@ def bench_env(url: str, var_dir: Path) -> dict:
         KITE_VAR_DIR=str(var_dir),
         STATIC_ROOT=str(var_dir / "static"),
         LOG_LEVEL="WARNING",
-        KITE_MAX_UPLOAD_BYTES=str(100 * MIB),
+        KITE_MAX_UPLOAD_BYTES=str(5 * 1024 * MIB),
+        KITE_MULTIPART_THRESHOLD=str(MULTIPART_THRESHOLD),
+        KITE_MULTIPART_PART_SIZE=str(PART_SIZE),
     )
     return env
 
@@ -347,7 +355,7 @@ def scenario_confirm(web: Web, carol: dict, scale: Scale) -> dict:
         "uploads": uploads,
         "size": size,
         "uploads_per_second": uploads / wall,
-        "steps": {name: timings.summary(name) for name in ("cycle", "upload-url", "storage POST", "confirm", "quota")},
+        "steps": {name: timings.summary(name) for name in ("cycle", "upload-url", "storage", "confirm", "quota")},
         "server": {
             name: {"median_ms": median_ms(values), "p95_ms": percentile(values, 95) * 1000}
             for name, values in server.items()
@@ -359,13 +367,13 @@ def scenario_confirm(web: Web, carol: dict, scale: Scale) -> dict:
     }
 
 
-def scenario_big_upload(web: Web, dave: dict, env: dict, scale: Scale) -> dict:
+def scenario_big_upload(web: Web, dave: dict, env: dict, size: int, repeats: int) -> dict:
     import boto3
     import requests
     from botocore.config import Config
     from django.conf import settings
 
-    from bench.load import Client, Timings
+    from bench.load import PARALLEL_PARTS, Client, Timings, part_hashes
 
     client = Client(web.base_url, dave["token"])
     s3 = boto3.client(
@@ -378,7 +386,7 @@ def scenario_big_upload(web: Web, dave: dict, env: dict, scale: Scale) -> dict:
     )
     seconds: dict[str, list[float]] = {
         "presigned": [],
-        "storage POST": [],
+        "storage": [],
         "boto3": [],
         "PUT to a presigned URL": [],
         "presigned 1 MiB": [],
@@ -389,14 +397,17 @@ def scenario_big_upload(web: Web, dave: dict, env: dict, scale: Scale) -> dict:
     def presigned(size: int, name: str) -> None:
         data = os.urandom(size)  # distinct contents each time: Kite refuses duplicates
         digest = hashlib.sha256(data).hexdigest()  # the browser hashes before it uploads
+        multipart = {}
+        if size > MULTIPART_THRESHOLD:  # ...and hashes each part too, before it asks for their URLs
+            multipart = {"part_size": PART_SIZE, "part_sha256": part_hashes(data, PART_SIZE)}
         steps = Timings()
-        client.upload(data, f"{name}.bin", "application/octet-stream", steps, sha256=digest)
+        client.upload(data, f"{name}.bin", "application/octet-stream", steps, sha256=digest, **multipart)
         seconds[name].append(sum(values[0] for values in steps.calls.values()))
         if name == "presigned":
-            seconds["storage POST"].append(steps.calls["storage POST"][0])
+            seconds["storage"].append(steps.calls["storage"][0])
 
     def direct(repeat: int) -> None:
-        data = os.urandom(scale.big_upload)
+        data = os.urandom(size)
         started = time.perf_counter()
         s3.put_object(Bucket=settings.S3_BUCKET, Key=f"bench/direct-{repeat}", Body=data)
         seconds["boto3"].append(time.perf_counter() - started)
@@ -408,26 +419,32 @@ def scenario_big_upload(web: Web, dave: dict, env: dict, scale: Scale) -> dict:
         seconds["PUT to a presigned URL"].append(time.perf_counter() - started)
 
     with RssSampler(pids) as small:
-        for _ in range(scale.upload_repeats):
+        for _ in range(repeats):
             presigned(MIB, "presigned 1 MiB")
     # One of each first, untimed: the store grows its volumes on the first big writes.
-    presigned(scale.big_upload, "presigned")
+    presigned(size, "presigned")
     direct(-1)
-    for name in ("presigned", "storage POST", "boto3", "PUT to a presigned URL"):
+    for name in ("presigned", "storage", "boto3", "PUT to a presigned URL"):
         seconds[name].clear()
+    offset = web.log_offset()
     with RssSampler(pids) as big:
-        for repeat in range(scale.upload_repeats):
+        for repeat in range(repeats):
             # Alternate which goes first, so neither always meets the store just after the other's write.
             if repeat % 2:
                 direct(repeat)
-            presigned(scale.big_upload, "presigned")
+            presigned(size, "presigned")
             if not repeat % 2:
                 direct(repeat)
+    server = web.server_times(offset)
     medians = {name: statistics.median(values) for name, values in seconds.items()}
-    mib = scale.big_upload // MIB
+    mib = size // MIB
     return {
         "size_mib": mib,
-        "repeats": scale.upload_repeats,
+        "multipart": size > MULTIPART_THRESHOLD,
+        "part_size_mib": PART_SIZE // MIB,
+        "parallel_parts": PARALLEL_PARTS,
+        "server_ms": {name: median_ms(server.get(name, [])) for name in ("upload-url", "confirm")},
+        "repeats": repeats,
         "seconds": medians,
         "mib_per_second": {name: mib / medians[name] for name in seconds if name != "presigned 1 MiB"},
         "rss_mib": {
@@ -500,6 +517,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for trying the benchmark out")
     parser.add_argument("--output", default=str(BASE_DIR / "docs" / "benchmarks.md"))
     parser.add_argument("--report-only", metavar="RESULTS", help="rewrite the page from a run's results.json")
+    parser.add_argument("--big-mib", type=int, help="size of scenario 3's big file in MiB (default 100)")
+    parser.add_argument("--repeats", type=int, help="timed repeats of scenario 3 (default 5)")
+    parser.add_argument(
+        "--uploads-only",
+        action="store_true",
+        help="only the upload scenarios (2 and 3), printed as JSON; the page is left as it is",
+    )
     options = parser.parse_args(argv)
     if options.report_only:
         from bench.report import write_report
@@ -507,6 +531,10 @@ def main(argv: list[str] | None = None) -> int:
         write_report(json.loads(Path(options.report_only).read_text()), Path(options.output))
         return 0
     scale = Scale(options.quick)
+    if options.big_mib:
+        scale.big_upload = options.big_mib * MIB
+    if options.repeats:
+        scale.upload_repeats = options.repeats
     url = database_url()
     var_dir = BASE_DIR / "var" / "bench"
     shutil.rmtree(var_dir, ignore_errors=True)
@@ -523,6 +551,10 @@ def main(argv: list[str] | None = None) -> int:
         import django
 
         django.setup()
+        if options.uploads_only:
+            results = run_upload_scenarios(env, var_dir, scale, children)
+            print(json.dumps(results, indent=2))
+            return 0
         results = run_scenarios(env, var_dir, scale, children, url)
         results["total_minutes"] = (time.monotonic() - started) / 60
         results["date"] = datetime.date.today().isoformat()
@@ -536,6 +568,25 @@ def main(argv: list[str] | None = None) -> int:
         stop_all(children)
         stop_all(services)
     return 0
+
+
+def run_upload_scenarios(env: dict, var_dir: Path, scale: Scale, children: list[KiteProcess]) -> dict:
+    """Scenarios 3 and 2 alone, on an empty Kite: for working on the upload path."""
+    from django.core.management import call_command
+
+    from bench import seed
+
+    call_command("migrate", verbosity=0)
+    call_command("ensure_bucket")
+    web = Web(env, var_dir)
+    children.append(web.child)
+    log("scenario 3: a big upload through the page's path and straight to storage")
+    dave = seed.user_with_token("dave")
+    results = {"big_upload": scenario_big_upload(web, dave, env, scale.big_upload, scale.upload_repeats)}
+    if scale.big_upload <= 100 * MIB:
+        log("scenario 2: concurrent confirms")
+        results["confirm"] = scenario_confirm(web, seed.user_with_token("carol"), scale)
+    return results
 
 
 def run_scenarios(env: dict, var_dir: Path, scale: Scale, children: list[KiteProcess], url: str) -> dict:
@@ -600,8 +651,12 @@ def run_scenarios(env: dict, var_dir: Path, scale: Scale, children: list[KitePro
     seed.reconcile_quotas()
     results["classification"] = scenario_classification(web, erin, env, var_dir, corpus, scale)
 
-    log("scenario 3: a big upload through the presigned POST and straight to storage")
-    results["big_upload"] = scenario_big_upload(web, seed.user_with_token("dave"), env, scale)
+    log("scenario 3: a big upload through the page's path (in parts) and straight to storage")
+    dave = seed.user_with_token("dave")
+    results["big_upload"] = scenario_big_upload(web, dave, env, scale.big_upload, scale.upload_repeats)
+    if scale.huge_upload:
+        log(f"scenario 3b: a {scale.huge_upload // MIB} MiB upload the same ways")
+        results["huge_upload"] = scenario_big_upload(web, dave, env, scale.huge_upload, scale.huge_repeats)
 
     log("scenario 2: concurrent confirms")
     carol = seed.user_with_token("carol")

@@ -19,6 +19,7 @@ from documents.serializers import (
     DocumentListItemSerializer,
     DocumentSerializer,
     DocumentUpdateSerializer,
+    PartsSerializer,
     UploadUrlInputSerializer,
     UploadUrlOutputSerializer,
 )
@@ -115,6 +116,12 @@ class DocumentViewSet(
         confirmed = services.document_confirm(user=request.user, document_id=pk)
         assignments = topic_assignments_of(confirmed.document) if confirmed.has_topics else []
         return Response(DocumentSerializer(confirmed.document, context={"assignments": assignments}).data)
+
+    @extend_schema(request=None, responses={200: PartsSerializer, 404: ERROR, 409: ERROR, 503: ERROR})
+    @action(detail=True, methods=["get"])
+    def parts(self, request, pk=None):
+        # UP-02: the service finds the person's upload itself (404 for anyone else's).
+        return Response(PartsSerializer(services.document_parts(user=request.user, document_id=pk)).data)
 
     @extend_schema(request=None, responses={302: OpenApiResponse(description="Redirect to a presigned GET")})
     @action(detail=True, methods=["get"])

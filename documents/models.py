@@ -173,3 +173,30 @@ class StorageDeletion(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class MultipartUpload(models.Model):
+    """UP-01: the storage multipart upload that fills a document still `uploading`, and the SHA-256 each of its
+    parts is pinned to (given when the upload URL was asked for), so fresh part URLs pin the same bytes (UP-02).
+
+    Goes with its document; an upload whose row is gone is aborted by the scheduler (documents.periodic).
+    """
+
+    document = models.OneToOneField(Document, on_delete=models.CASCADE, primary_key=True, related_name="multipart")
+    upload_id = models.CharField(max_length=1024)
+    part_size = models.BigIntegerField()
+    part_sha256 = models.JSONField()  # hex digests, part 1 first (a JSON list: SQLite has no arrays)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.document_id}: {len(self.part_sha256)} parts"
+
+    @property
+    def part_count(self) -> int:
+        return len(self.part_sha256)
+
+    def part_bytes(self, number: int) -> int:
+        """How long part `number` (from 1) must be: part_size, the last one the remainder."""
+        if number < self.part_count:
+            return self.part_size
+        return self.document.size_bytes - self.part_size * (self.part_count - 1)

@@ -31,6 +31,10 @@ GAVE_UP = (
 )
 NO_TEXT = "No text could be read from this file."
 OBJECT_MISSING = "The stored file is missing, so it cannot be read. Upload it again."
+SHA256_MISMATCH = (
+    "The stored file's SHA-256 is {actual}, not the {declared} given when it was uploaded: it is not the file "
+    "that was meant. Upload it again."
+)
 OBJECT_CHANGED = "The stored file is no longer the one that was uploaded, so Kite does not read it. Upload it again."
 
 
@@ -190,18 +194,47 @@ def _delete_now(key: str) -> None:
     storage_deletion_attempt(key)
 
 
+def _skip_too_large(document: Document) -> str:
+    limit = settings.KITE_CLASSIFY_MAX_BYTES // (1024 * 1024)
+    _finish(document, state=Document.State.SKIPPED, error=f"This file is too large to read (over {limit} MB).")
+    return Document.State.SKIPPED
+
+
+def _sha256_checked(document: Document, sha256: str) -> bool:
+    """Record the SHA-256 read from storage (duplicates are found by it); a different one declared at upload
+    fails the document, saying both."""
+    declared = document.sha256
+    if declared != sha256:
+        Document.objects.filter(pk=document.pk).update(sha256=sha256)
+    if declared and declared != sha256:
+        _finish(document, state=Document.State.FAILED, error=SHA256_MISMATCH.format(actual=sha256, declared=declared))
+        return False
+    return True
+
+
 def document_process(*, document_id, final_attempt: bool = True) -> str | None:
     """Classify one document. Transient failures raise (the actor retries) unless this is the final attempt."""
     document = _claim(document_id)
     if document is None:
         return None
-    if document.size_bytes > settings.KITE_CLASSIFY_MAX_BYTES and not document.content_type.startswith("text/"):
-        # PDF and DOCX keep their index at the end: a prefix of them cannot be read.
-        limit = settings.KITE_CLASSIFY_MAX_BYTES // (1024 * 1024)
-        _finish(document, state=Document.State.SKIPPED, error=f"This file is too large to read (over {limit} MB).")
-        return Document.State.SKIPPED
+    # PDF and DOCX keep their index at the end: a prefix of them cannot be read.
+    too_large = document.size_bytes > settings.KITE_CLASSIFY_MAX_BYTES and not document.content_type.startswith("text/")
+    # A multipart object (its ETag ends in -<parts>) had its parts checked by storage, never the whole file: its
+    # SHA-256 is computed here, while reading (UP-01).
+    multipart = "-" in document.etag
+    if too_large and not multipart:
+        return _skip_too_large(document)
     try:
-        data = storage.read(document.key, etag=document.etag, max_bytes=settings.KITE_CLASSIFY_MAX_BYTES)
+        if multipart:
+            data, sha256 = storage.read_hashed(
+                document.key, etag=document.etag, max_bytes=settings.KITE_CLASSIFY_MAX_BYTES
+            )
+            if not _sha256_checked(document, sha256):
+                return Document.State.FAILED
+            if too_large:
+                return _skip_too_large(document)
+        else:
+            data = storage.read(document.key, etag=document.etag, max_bytes=settings.KITE_CLASSIFY_MAX_BYTES)
         read = _read(document, data)
         del data
         thumbnail = _store_thumbnail(document, read)

@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from documents import storage
-from documents.models import THUMBNAIL_PREFIX, Document, StorageDeletion
+from documents.models import THUMBNAIL_PREFIX, Document, MultipartUpload, StorageDeletion
 from documents.services import storage_deletion_attempt
 from quotas.models import Quota
 
@@ -29,35 +29,53 @@ class QuotaDrift:
     username: str
     recorded_bytes: int
     actual_bytes: int
+    # UP-03: reserved_bytes against the declared sizes of the person's uploads in flight.
+    recorded_reserved: int = 0
+    actual_reserved: int = 0
 
     @property
     def delta(self) -> int:
         return self.recorded_bytes - self.actual_bytes
 
+    @property
+    def reserved_delta(self) -> int:
+        return self.recorded_reserved - self.actual_reserved
 
-def _stored_bytes(user_id: int) -> int:
-    return Document.objects.stored().filter(owner_id=user_id).aggregate(total=Sum("size_bytes"))["total"] or 0
+
+def _totals(documents) -> dict[int, int]:
+    return dict(documents.values("owner_id").annotate(total=Sum("size_bytes")).values_list("owner_id", "total"))
+
+
+def _sum_of(documents, user_id: int) -> int:
+    return documents.filter(owner_id=user_id).aggregate(total=Sum("size_bytes"))["total"] or 0
+
+
+def _in_flight():
+    return Document.objects.filter(state=Document.State.UPLOADING)
 
 
 def quotas_reconcile(*, fix: bool = False) -> list[QuotaDrift]:
-    """D-10: compare each used_bytes with its stored documents; with fix, set it right under a row lock."""
-    totals = dict(
-        Document.objects.stored().values("owner_id").annotate(total=Sum("size_bytes")).values_list("owner_id", "total")
-    )
+    """D-10, UP-03: compare each used_bytes with its stored documents and each reserved_bytes with its uploads in
+    flight; with fix, set both right under a row lock (raising a limit that no longer holds them, as no stored
+    byte and no upload under way is dropped here)."""
+    stored, in_flight = _totals(Document.objects.stored()), _totals(_in_flight())
     drifts = []
     for quota in Quota.objects.select_related("user").order_by("user_id"):
-        actual = totals.get(quota.user_id, 0)
-        if quota.used_bytes == actual:
+        actual, reserved = stored.get(quota.user_id, 0), in_flight.get(quota.user_id, 0)
+        if quota.used_bytes == actual and quota.reserved_bytes == reserved:
             continue
         if fix:
             with transaction.atomic():
-                # The lock waits for in-flight confirms, so the sum below includes them.
+                # The lock waits for in-flight confirms and upload URLs, so the sums below include them.
                 locked = Quota.objects.select_for_update().get(pk=quota.pk)
-                actual = _stored_bytes(quota.user_id)
-                locked.used_bytes = actual
-                locked.limit_bytes = max(locked.limit_bytes, actual)
-                locked.save(update_fields=["used_bytes", "limit_bytes"])
-        drifts.append(QuotaDrift(quota.user_id, quota.user.username, quota.used_bytes, actual))
+                actual = _sum_of(Document.objects.stored(), quota.user_id)
+                reserved = _sum_of(_in_flight(), quota.user_id)
+                locked.used_bytes, locked.reserved_bytes = actual, reserved
+                locked.limit_bytes = max(locked.limit_bytes, actual + reserved)
+                locked.save(update_fields=["used_bytes", "reserved_bytes", "limit_bytes"])
+        drifts.append(
+            QuotaDrift(quota.user_id, quota.user.username, quota.used_bytes, actual, quota.reserved_bytes, reserved)
+        )
     return drifts
 
 
@@ -102,6 +120,27 @@ def storage_reconcile(*, fix: bool = False, min_age: timedelta = ORPHAN_MIN_AGE)
             StorageDeletion.objects.get_or_create(key=orphan.key)
             storage_deletion_attempt(orphan.key)
     return orphans
+
+
+def multipart_orphans(*, min_age: timedelta = ORPHAN_MIN_AGE, prefix: str = DOCUMENT_PREFIX):
+    """Multipart uploads in storage that no document in flight accounts for (UP-02): its upload was purged,
+    deleted or refused while storage was down, or its row never committed. Younger ones are left alone, as an
+    upload URL may be committing right now."""
+    cutoff = timezone.now() - min_age
+    batch = [listed for listed in storage.multipart_uploads(prefix) if listed.initiated < cutoff]
+    known: set[str] = set()
+    for start in range(0, len(batch), ORPHAN_BATCH):
+        ids = [listed.upload_id for listed in batch[start : start + ORPHAN_BATCH]]
+        known |= set(MultipartUpload.objects.filter(upload_id__in=ids).values_list("upload_id", flat=True))
+    return [listed for listed in batch if listed.upload_id not in known]
+
+
+def multipart_abort_orphans(*, min_age: timedelta = ORPHAN_MIN_AGE, prefix: str = DOCUMENT_PREFIX) -> int:
+    """The scheduler's run: abort every orphan multipart upload, so storage holds no part nobody pays for."""
+    orphans = multipart_orphans(min_age=min_age, prefix=prefix)
+    for orphan in orphans:
+        storage.multipart_abort(key=orphan.key, upload_id=orphan.upload_id)
+    return len(orphans)
 
 
 def storage_reconcile_quietly() -> int:

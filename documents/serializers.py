@@ -93,6 +93,12 @@ class UploadUrlInputSerializer(serializers.Serializer):
     content_type = StrictCharField(max_length=255)
     sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False, allow_blank=True, default="")
     classify = StrictBooleanField(required=False, default=True)
+    # UP-01, for files above KITE_MULTIPART_THRESHOLD: the SHA-256 of each part, in order, which each part's URL
+    # is pinned to; and the part size they were cut at (Kite proposes one when it is left out).
+    part_size = StrictIntegerField(required=False, min_value=1, max_value=5 * 1024**3)
+    part_sha256 = serializers.ListField(
+        child=serializers.RegexField(r"^[0-9a-fA-F]{64}$"), required=False, max_length=10_000
+    )
 
     def validate_content_type(self, value: str) -> str:
         value = value.strip()
@@ -101,16 +107,39 @@ class UploadUrlInputSerializer(serializers.Serializer):
         return value.lower()
 
 
-class PresignedPostSerializer(serializers.Serializer):
+class PartUrlSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
     url = serializers.URLField()
+
+
+class UploadSerializer(serializers.Serializer):
+    """A presigned POST (`multipart` false: `url`, `fields`), or a multipart upload (`multipart` true:
+    `upload_id`, `part_size`, `parts`): PUT each part to its URL with the header `x-amz-checksum-sha256` set to the
+    base64 of that part's SHA-256."""
+
+    multipart = serializers.BooleanField()
+    url = serializers.URLField(required=False)
     # Named as the API names it, though a serializer has a `fields` attribute of its own.
-    fields = serializers.DictField(child=StrictCharField())  # type: ignore[assignment]
+    fields = serializers.DictField(child=StrictCharField(), required=False)  # type: ignore[assignment]
+    upload_id = serializers.CharField(required=False)
+    part_size = serializers.IntegerField(required=False)
+    parts = PartUrlSerializer(many=True, required=False)
     expires_at = serializers.DateTimeField()
 
 
 class UploadUrlOutputSerializer(serializers.Serializer):
     document = DocumentSerializer()
-    upload = PresignedPostSerializer()
+    upload = UploadSerializer()
+
+
+class UploadedPartSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    size = serializers.IntegerField()
+
+
+class PartsSerializer(serializers.Serializer):
+    uploaded = UploadedPartSerializer(many=True)
+    parts = PartUrlSerializer(many=True)
 
 
 class DocumentUpdateSerializer(serializers.Serializer):

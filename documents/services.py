@@ -18,12 +18,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from documents import search, storage
-from documents.models import Document, StorageDeletion
+from documents.models import Document, MultipartUpload, StorageDeletion
 from documents.tasks import drain_storage_deletions, process_document
 from kite.errors import (
     Duplicate,
     FileTooLarge,
     InvalidInput,
+    KiteError,
+    NoMultipartUpload,
     NotFound,
     QuotaExceeded,
     SizeMismatch,
@@ -59,19 +61,66 @@ def _quota_exceeded(user: User, size: int) -> QuotaExceeded:
     return QuotaExceeded(
         size_bytes=size,
         used_bytes=quota.used_bytes,
+        reserved_bytes=quota.reserved_bytes,
         limit_bytes=quota.limit_bytes,
         remaining_bytes=quota.remaining_bytes,
     )
 
 
+# What S3 multipart uploads allow: at most 10,000 parts, none but the last under 5 MiB.
+MAX_PARTS = 10_000
+MIN_PART_BYTES = 5 * 1024 * 1024
+
+
+def is_multipart(size_bytes: int) -> bool:
+    """UP-01: files above KITE_MULTIPART_THRESHOLD upload in parts."""
+    return size_bytes > settings.KITE_MULTIPART_THRESHOLD
+
+
+def multipart_part_size(size_bytes: int) -> int:
+    """The part size Kite proposes: KITE_MULTIPART_PART_SIZE, or more where that would need over 10,000 parts."""
+    return max(settings.KITE_MULTIPART_PART_SIZE, -(-size_bytes // MAX_PARTS))
+
+
+def _part_plan(size_bytes: int, part_size: int | None, part_sha256: list[str] | None) -> tuple[int, list[str]]:
+    """The part size and the parts' checksums of a multipart upload, checked against each other."""
+    part_size = part_size or multipart_part_size(size_bytes)
+    count = -(-size_bytes // part_size)
+    if part_size < MIN_PART_BYTES or count > MAX_PARTS:
+        raise InvalidInput(
+            f"part_size must be at least {MIN_PART_BYTES} bytes and make at most {MAX_PARTS} parts; "
+            f"Kite proposes {multipart_part_size(size_bytes)}.",
+            part_size=multipart_part_size(size_bytes),
+        )
+    if not part_sha256 or len(part_sha256) != count:
+        raise InvalidInput(
+            f"A file above {settings.KITE_MULTIPART_THRESHOLD} bytes uploads in parts: part_sha256 must list the "
+            f"SHA-256 of each of its {count} parts of {part_size} bytes (the last one shorter), in order.",
+            part_size=part_size,
+            part_count=count,
+        )
+    return part_size, [sha.lower() for sha in part_sha256]
+
+
 def document_upload_url(
-    *, user: User, filename: str, size_bytes: int, content_type: str, sha256: str = "", classify: bool = True
+    *,
+    user: User,
+    filename: str,
+    size_bytes: int,
+    content_type: str,
+    sha256: str = "",
+    classify: bool = True,
+    part_size: int | None = None,
+    part_sha256: list[str] | None = None,
 ) -> tuple[Document, dict]:
-    """Step 1 of D-05: check the size, reserve a document, and presign the one POST that may fill it."""
+    """Step 1 of D-05: check the size, reserve its bytes against the quota (UP-03) and a document, and presign
+    the one POST that may fill it, or the parts of a multipart upload (UP-01)."""
     if size_bytes > settings.KITE_MAX_UPLOAD_BYTES:
         raise FileTooLarge(size_bytes=size_bytes, max_bytes=settings.KITE_MAX_UPLOAD_BYTES)
+    multipart = is_multipart(size_bytes)
+    plan = _part_plan(size_bytes, part_size, part_sha256) if multipart else (0, [])
     if size_bytes > Quota.objects.get(user=user).remaining_bytes:
-        raise _quota_exceeded(user, size_bytes)
+        raise _quota_exceeded(user, size_bytes)  # early, and without asking storage for anything
     sha256 = sha256.lower()
     if sha256:
         existing = Document.objects.owned_by(user).stored().filter(sha256=sha256).first()
@@ -90,9 +139,70 @@ def document_upload_url(
         key=document_key(user, document_id),
         classify=classify,
     )
-    upload = storage.presigned_post(key=document.key, size=size_bytes, content_type=content_type, sha256=sha256)
-    document.save(force_insert=True)
-    return document, upload
+    upload_id = ""
+    if multipart:
+        upload_id = storage.multipart_create(key=document.key, content_type=content_type)  # no lock held over it
+    else:
+        upload = storage.presigned_post(key=document.key, size=size_bytes, content_type=content_type, sha256=sha256)
+    with transaction.atomic():
+        # UP-03: the reservation is the one conditional UPDATE that decides; the check above only saves work.
+        reserved = Quota.objects.reserve(user, size_bytes)
+        if reserved:
+            document.save(force_insert=True)
+            if multipart:
+                multipart_upload = MultipartUpload.objects.create(
+                    document=document, upload_id=upload_id, part_size=plan[0], part_sha256=plan[1]
+                )
+    if not reserved:
+        if upload_id:
+            _abort_quietly(document.key, upload_id)
+        raise _quota_exceeded(user, size_bytes)
+    if multipart:
+        return document, {
+            "multipart": True,
+            "upload_id": upload_id,
+            "part_size": plan[0],
+            "parts": part_urls(multipart_upload, range(1, multipart_upload.part_count + 1)),
+        }
+    return document, {"multipart": False, **upload}
+
+
+def part_urls(upload: MultipartUpload, numbers) -> list[dict]:
+    """Fresh presigned PUTs of the parts `numbers`, each pinned to the checksum it was announced with."""
+    key = upload.document.key
+    return [
+        {
+            "number": number,
+            "url": storage.presigned_part(
+                key=key, upload_id=upload.upload_id, number=number, sha256=upload.part_sha256[number - 1]
+            ),
+        }
+        for number in numbers
+    ]
+
+
+def document_parts(*, user: User, document_id) -> dict:
+    """UP-02: the parts storage holds of a multipart upload in flight, and fresh URLs for those it lacks."""
+    upload = (
+        MultipartUpload.objects.select_related("document")
+        .filter(document__owner=user, document_id=document_id, document__state=Document.State.UPLOADING)
+        .first()
+    )
+    if upload is None:
+        if Document.objects.owned_by(user).filter(pk=document_id).exists():
+            raise NoMultipartUpload()
+        raise NotFound()
+    try:
+        stored = storage.multipart_parts(key=upload.document.key, upload_id=upload.upload_id)
+    except storage.MissingUpload:
+        raise UploadMissing("Storage no longer has this upload; upload the file again.") from None
+    numbers = range(1, upload.part_count + 1)
+    uploaded = [n for n in numbers if n in stored and stored[n].size == upload.part_bytes(n)]
+    missing = [n for n in numbers if n not in uploaded]
+    return {
+        "uploaded": [{"number": n, "size": stored[n].size} for n in uploaded],
+        "parts": part_urls(upload, missing),
+    }
 
 
 def document_key(user: User, document_id) -> str:
@@ -112,13 +222,54 @@ class Confirmed:
     has_topics: bool
 
 
+def _multipart_finish(upload: MultipartUpload) -> storage.StoredObject | None:
+    """Complete a multipart upload from the parts storage lists (never from what the client says it sent).
+
+    Parts still missing raise UploadMissing and leave the upload as it is, to be resumed (UP-02). Parts of the
+    wrong size are not joined: the answer is then their total with no ETag, which confirm refuses as a size
+    mismatch.
+    """
+    key = upload.document.key
+    try:
+        stored = storage.multipart_parts(key=key, upload_id=upload.upload_id)
+    except storage.MissingUpload:
+        return storage.head(key)  # completed by a confirm running alongside, or gone
+    numbers = range(1, upload.part_count + 1)
+    missing = [n for n in numbers if n not in stored]
+    if missing:
+        raise UploadMissing(
+            f"{len(missing)} of {upload.part_count} parts are not in storage yet; "
+            "GET the document's parts/ for their URLs, send them, and confirm again.",
+            missing_parts=missing[:100],
+        )
+    total = sum(stored[n].size for n in numbers)
+    if any(stored[n].size != upload.part_bytes(n) for n in numbers):
+        return storage.StoredObject(size=total, etag="", content_type="")
+    parts = [stored[n] for n in numbers]
+    try:
+        storage.multipart_complete(key=key, upload_id=upload.upload_id, parts=parts, sha256s=upload.part_sha256)
+    except storage.MissingUpload:
+        pass  # completed alongside: HEAD says what is there
+    return storage.head(key)
+
+
 def document_confirm(*, user: User, document_id) -> Confirmed:
-    """Step 3 of D-05: verify the object, charge the quota once, and queue the document.
+    """Step 3 of D-05: verify the object, turn its reservation into use (UP-03), and queue the document.
 
     The object's key follows from the ids, so storage is asked first, before any row is read or locked
-    (no lock is held over a network call), and the row is then read once, locked.
+    (no lock is held over a network call), and the row is then read once, locked. A multipart upload is
+    completed here, from the parts storage lists, before the lock too.
     """
     stored = storage.head(document_key(user, document_id))
+    if stored is None:
+        upload = (
+            MultipartUpload.objects.select_related("document")
+            .filter(document__owner=user, document_id=document_id, document__state=Document.State.UPLOADING)
+            .first()
+        )
+        if upload is not None:
+            stored = _multipart_finish(upload)
+    rejected: KiteError | None = None
     with transaction.atomic():
         document = (
             Document.objects.owned_by(user)
@@ -133,16 +284,19 @@ def document_confirm(*, user: User, document_id) -> Confirmed:
             return Confirmed(document, document.has_topics)  # D-06: already confirmed, nothing more to charge
         if document.key != document_key(user, document_id):
             stored = storage.head(document.key)  # a key from another scheme: ask again (held lock, rare)
+        # A confirm that fails for good gives the reservation back with the upload (UP-03).
         if stored is None:
-            raise UploadMissing()
-        if stored.size != document.size_bytes:
-            raise SizeMismatch(declared_bytes=document.size_bytes, stored_bytes=stored.size)
-        if Quota.objects.charge(user, document.size_bytes):
-            rejected = None
+            rejected = UploadMissing(
+                "Storage has no uploaded file for this document; its upload was given up. Ask for a new upload URL."
+            )
+        elif stored.size != document.size_bytes or not stored.etag:
+            rejected = SizeMismatch(declared_bytes=document.size_bytes, stored_bytes=stored.size)
+        elif Quota.objects.use_reserved(user, document.size_bytes):
             _mark_confirmed(document, stored.etag)
         else:
-            # STORE-05: the upload does not fit, so neither its row nor its object stays.
+            # STORE-05: the upload does not fit (its reservation was lost), so neither its row nor its object stays.
             rejected = _quota_exceeded(user, document.size_bytes)
+        if rejected is not None:
             upload_discard(document)
     if rejected is not None:
         raise rejected  # after the block, so the discard commits
@@ -155,17 +309,34 @@ def _mark_confirmed(document: Document, etag: str) -> None:
     # Optimistic: cleared again if the broker refuses the message.
     document.enqueued_at = timezone.now() if document.classify else None
     document.save(update_fields=["etag", "state", "enqueued_at", "updated"])
+    if "-" in etag:  # a multipart object (its ETag counts its parts): nothing left to resume or abort
+        MultipartUpload.objects.filter(document=document).delete()
     if document.state == Document.State.QUEUED:
         document_id = document.pk
         transaction.on_commit(lambda: enqueue_processing(document_id))
 
 
 def upload_discard(document: Document) -> None:
-    """Drop a document's row now, and its objects (file and thumbnail) once the transaction commits."""
+    """Drop a document's row and, while it is an upload, its reservation (UP-03) now; its objects (file and
+    thumbnail) and any multipart upload once the transaction commits (the scheduler aborts the upload if storage
+    is down then)."""
     keys = document.object_keys()
     StorageDeletion.objects.bulk_create([StorageDeletion(key=key) for key in keys], ignore_conflicts=True)
+    upload_id = MultipartUpload.objects.filter(document=document).values_list("upload_id", flat=True).first()
+    if document.state == Document.State.UPLOADING:
+        Quota.objects.unreserve(document.owner_id, document.size_bytes)
     document.delete()
-    transaction.on_commit(lambda: [storage_deletion_attempt(key) for key in keys])
+    key = document.key
+    transaction.on_commit(lambda: [storage_deletion_attempt(each) for each in keys])
+    if upload_id:
+        transaction.on_commit(lambda: _abort_quietly(key, upload_id))
+
+
+def _abort_quietly(key: str, upload_id: str) -> None:
+    try:
+        storage.multipart_abort(key=key, upload_id=upload_id)
+    except StorageUnavailable:
+        logger.warning("storage unavailable, multipart upload of %s left for the scheduler to abort", key)
 
 
 def document_delete(*, user: User, document_id) -> None:

@@ -8,9 +8,10 @@ server does itself goes through `documents`.
 from __future__ import annotations
 
 import base64
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import NoReturn, cast
 from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -79,6 +80,103 @@ def presigned_post(*, key: str, size: int, content_type: str, sha256: str = "") 
         raise StorageUnavailable() from exc
 
 
+def _storage_call(call, **params):
+    """One storage call: an answer, or StorageUnavailable (MissingUpload when the upload is gone)."""
+    try:
+        return call(Bucket=_bucket(), **params)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchUpload", "404"):
+            raise MissingUpload() from exc
+        raise StorageUnavailable() from exc
+    except BotoCoreError as exc:
+        raise StorageUnavailable() from exc
+
+
+class MissingUpload(Exception):
+    """Storage has no multipart upload under that id: completed, aborted, or never made."""
+
+
+@dataclass(frozen=True)
+class StoredPart:
+    number: int
+    size: int
+    etag: str
+
+
+def multipart_create(*, key: str, content_type: str) -> str:
+    """UP-01: start a multipart upload whose parts each carry a SHA-256; returns its upload id."""
+    answer = _storage_call(
+        _client().create_multipart_upload, Key=key, ContentType=content_type, ChecksumAlgorithm="SHA256"
+    )
+    return answer["UploadId"]
+
+
+def presigned_part(*, key: str, upload_id: str, number: int, sha256: str) -> str:
+    """A PUT of one part, pinned to its SHA-256 (hex): the browser must send that checksum as the signed
+    `x-amz-checksum-sha256` header, and storage refuses a body that does not match it (BadDigest)."""
+    params = {
+        "Bucket": _bucket(),
+        "Key": key,
+        "UploadId": upload_id,
+        "PartNumber": number,
+        "ChecksumSHA256": sha256_hex_to_b64(sha256),
+    }
+    try:
+        return _client("documents_public").generate_presigned_url(
+            "upload_part", Params=params, ExpiresIn=settings.KITE_UPLOAD_URL_EXPIRY
+        )
+    except BotoCoreError as exc:
+        raise StorageUnavailable() from exc
+
+
+def multipart_parts(*, key: str, upload_id: str) -> dict[int, StoredPart]:
+    """The parts storage holds, by number; a part sent twice counts once (the last one sent)."""
+    parts: dict[int, StoredPart] = {}
+    marker = 0
+    while True:
+        answer = _storage_call(_client().list_parts, Key=key, UploadId=upload_id, PartNumberMarker=marker)
+        for item in answer.get("Parts", []):
+            parts[item["PartNumber"]] = StoredPart(item["PartNumber"], item["Size"], item["ETag"].strip('"'))
+        if not answer.get("IsTruncated"):
+            return parts
+        marker = int(answer["NextPartNumberMarker"])
+
+
+def multipart_complete(*, key: str, upload_id: str, parts: list[StoredPart], sha256s: list[str]) -> None:
+    """Join the listed parts, in order, into the object; each with the checksum it was pinned to."""
+    listed = [
+        {"PartNumber": part.number, "ETag": f'"{part.etag}"', "ChecksumSHA256": sha256_hex_to_b64(sha256)}
+        for part, sha256 in zip(parts, sha256s, strict=True)
+    ]
+    _storage_call(_client().complete_multipart_upload, Key=key, UploadId=upload_id, MultipartUpload={"Parts": listed})
+
+
+def multipart_abort(*, key: str, upload_id: str) -> None:
+    """Drop an upload and every part it holds; aborting what is already gone succeeds."""
+    try:
+        _storage_call(_client().abort_multipart_upload, Key=key, UploadId=upload_id)
+    except MissingUpload:
+        pass
+
+
+@dataclass(frozen=True)
+class ListedUpload:
+    key: str
+    upload_id: str
+    initiated: datetime
+
+
+def multipart_uploads(prefix: str):
+    """Every multipart upload in progress under `prefix`."""
+    try:
+        pages = _client().get_paginator("list_multipart_uploads").paginate(Bucket=_bucket(), Prefix=prefix)
+        for page in pages:
+            for item in page.get("Uploads", []) or []:
+                yield ListedUpload(item["Key"], item["UploadId"], item["Initiated"])
+    except (ClientError, BotoCoreError) as exc:
+        raise StorageUnavailable() from exc
+
+
 def head(key: str) -> StoredObject | None:
     """What storage holds under `key`, or None when nothing is there."""
     try:
@@ -114,16 +212,40 @@ def read(key: str, *, etag: str, max_bytes: int) -> bytes:
         answer = _client().get_object(Bucket=_bucket(), Key=key, IfMatch=f'"{etag}"', Range=f"bytes=0-{max_bytes - 1}")
         return answer["Body"].read(max_bytes)
     except ClientError as exc:
-        error = exc.response.get("Error", {}).get("Code")
-        status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
-        # A missing bucket is a broken store, not a missing file: retried, never blamed on the document.
-        if error in MISSING_CODES or (status == "404" and error != "NoSuchBucket"):
-            raise ObjectMissing(key) from exc
-        if error in CHANGED_CODES or status == "412":
-            raise ObjectChanged(key) from exc
-        raise StorageUnavailable() from exc
+        _raise_read_error(exc, key)
     except BotoCoreError as exc:
         raise StorageUnavailable() from exc
+
+
+def read_hashed(key: str, *, etag: str, max_bytes: int, chunk_bytes: int = 1024 * 1024) -> tuple[bytes, str]:
+    """The first `max_bytes` of the confirmed object and the SHA-256 (hex) of all of it, read as a stream.
+
+    For multipart objects, whose whole-file checksum storage never verified (UP-01). Errors as read().
+    """
+    digest = hashlib.sha256()
+    head = bytearray()
+    try:
+        answer = _client().get_object(Bucket=_bucket(), Key=key, IfMatch=f'"{etag}"')
+        for chunk in answer["Body"].iter_chunks(chunk_bytes):
+            digest.update(chunk)
+            if len(head) < max_bytes:
+                head += chunk[: max_bytes - len(head)]
+    except ClientError as exc:
+        _raise_read_error(exc, key)
+    except BotoCoreError as exc:
+        raise StorageUnavailable() from exc
+    return bytes(head), digest.hexdigest()
+
+
+def _raise_read_error(exc: ClientError, key: str) -> NoReturn:
+    error = exc.response.get("Error", {}).get("Code")
+    status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+    # A missing bucket is a broken store, not a missing file: retried, never blamed on the document.
+    if error in MISSING_CODES or (status == "404" and error != "NoSuchBucket"):
+        raise ObjectMissing(key) from exc
+    if error in CHANGED_CODES or status == "412":
+        raise ObjectChanged(key) from exc
+    raise StorageUnavailable() from exc
 
 
 @dataclass(frozen=True)
@@ -187,8 +309,14 @@ def presigned_thumbnail(key: str) -> str:
     )
 
 
+# Where the store supports it, it aborts multipart uploads left this long itself (UP-02); the scheduler does
+# so anyway, sooner (documents.periodic).
+ABANDONED_UPLOAD_DAYS = 2
+
+
 def ensure_bucket(origins: list[str]) -> None:
-    """Create the bucket if needed and allow browser uploads from `origins` only."""
+    """Create the bucket if needed, allow browser uploads from `origins` only, and have the store abort
+    multipart uploads abandoned for days, where it can."""
     client = _client()
     bucket = _bucket()
     try:
@@ -203,7 +331,7 @@ def ensure_bucket(origins: list[str]) -> None:
             "CORSRules": [
                 {
                     "AllowedOrigins": origins,
-                    "AllowedMethods": ["GET", "HEAD", "POST"],
+                    "AllowedMethods": ["GET", "HEAD", "POST", "PUT"],
                     "AllowedHeaders": ["*"],
                     "ExposeHeaders": ["ETag"],
                     "MaxAgeSeconds": 600,
@@ -211,6 +339,24 @@ def ensure_bucket(origins: list[str]) -> None:
             ]
         },
     )
+    rule = {
+        "ID": "abort-abandoned-uploads",
+        "Status": "Enabled",
+        "Filter": {"Prefix": ""},
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": ABANDONED_UPLOAD_DAYS},
+    }
+    try:
+        try:
+            rules = client.get_bucket_lifecycle_configuration(Bucket=bucket).get("Rules", [])
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "NoSuchLifecycleConfiguration":
+                raise
+            rules = []
+        # An operator's own rules stay; ours is added once.
+        if all(existing.get("ID") != rule["ID"] for existing in rules):
+            client.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [*rules, rule]})
+    except ClientError:
+        pass  # a store without lifecycle rules: the scheduler's abort is the only one
 
 
 def ping() -> None:

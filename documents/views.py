@@ -140,8 +140,14 @@ def _state_of(document: Document, detailed: bool) -> dict:
 
 @login_required
 def document_upload(request):
-    """UI-02: the page hashes and posts files straight to storage; the limits let it refuse early."""
-    return render(request, "documents/upload.html", {"max_upload_bytes": settings.KITE_MAX_UPLOAD_BYTES})
+    """UI-02, UP-01: the page hashes and sends files straight to storage (large ones in parts); the limits let it
+    refuse early."""
+    context = {
+        "max_upload_bytes": settings.KITE_MAX_UPLOAD_BYTES,
+        "multipart_threshold": settings.KITE_MULTIPART_THRESHOLD,
+        "part_size": settings.KITE_MULTIPART_PART_SIZE,
+    }
+    return render(request, "documents/upload.html", context)
 
 
 PREVIEW_KINDS = {"application/pdf": "pdf", "text/plain": "text"}

@@ -62,3 +62,9 @@ class StorageUnavailable(KiteError):
     status = 503
     code = "storage_unavailable"
     default_detail = "Storage is unavailable; nothing was changed. Try again shortly."
+
+
+class NoMultipartUpload(KiteError):
+    status = 409
+    code = "not_multipart"
+    default_detail = "This document has no multipart upload in progress."

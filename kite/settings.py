@@ -304,7 +304,11 @@ SPECTACULAR_SETTINGS = {
 GIB = 1024**3
 MIB = 1024**2
 KITE_DEFAULT_QUOTA_BYTES = envint("KITE_DEFAULT_QUOTA_BYTES", 1 * GIB, minimum=0)
-KITE_MAX_UPLOAD_BYTES = envint("KITE_MAX_UPLOAD_BYTES", 100 * MIB, minimum=1)
+KITE_MAX_UPLOAD_BYTES = envint("KITE_MAX_UPLOAD_BYTES", 100 * MIB, minimum=1, maximum=5 * GIB)
+# UP-01: files larger than this upload as S3 multipart uploads, in parts of KITE_MULTIPART_PART_SIZE (the store
+# takes no part under 5 MiB but the last, and at most 10,000 parts).
+KITE_MULTIPART_THRESHOLD = envint("KITE_MULTIPART_THRESHOLD", 64 * MIB, minimum=5 * MIB)
+KITE_MULTIPART_PART_SIZE = envint("KITE_MULTIPART_PART_SIZE", 16 * MIB, minimum=5 * MIB, maximum=5 * GIB)
 KITE_PENDING_UPLOAD_TTL = envint("KITE_PENDING_UPLOAD_TTL", 24 * 3600, minimum=120)
 KITE_UPLOAD_URL_EXPIRY = envint("KITE_UPLOAD_URL_EXPIRY", 900, minimum=30, maximum=900)
 if KITE_PENDING_UPLOAD_TTL <= KITE_UPLOAD_URL_EXPIRY:

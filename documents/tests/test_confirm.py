@@ -1,6 +1,6 @@
 import pytest
 
-from conftest import object_exists, post_to_storage, request_upload, upload_document
+from conftest import post_to_storage, request_upload, upload_document
 from documents.models import Document
 from quotas.models import Quota
 
@@ -31,14 +31,17 @@ def test_confirm_without_classification_is_skipped(alice_api, unique_bytes):
     assert document["state"] == "skipped"
 
 
-def test_confirm_before_upload_gets_409_and_changes_nothing(alice, alice_api, unique_bytes):
-    """D-05, SEC-06: confirm with no stored object answers 409 upload_missing."""
+def test_confirm_before_upload_gets_409_and_gives_the_reservation_back(alice, alice_api, unique_bytes):
+    """D-05, SEC-06, UP-03: confirm with no stored object answers 409 upload_missing, charges nothing, and gives up
+    the upload: its reservation is released at once rather than held until the purge."""
     answer = request_upload(alice_api, unique_bytes(50))
     document_id = answer.json()["document"]["id"]
+    assert Quota.objects.get(user=alice).reserved_bytes == 50
     confirm = alice_api.post(f"/api/documents/{document_id}/confirm/")
     assert confirm.status_code == 409 and confirm.json()["code"] == "upload_missing"
-    assert Document.objects.get(pk=document_id).state == "uploading"
-    assert Quota.objects.get(user=alice).used_bytes == 0
+    assert not Document.objects.filter(pk=document_id).exists()
+    quota = Quota.objects.get(user=alice)
+    assert (quota.used_bytes, quota.reserved_bytes) == (0, 0)
 
 
 def test_confirm_of_another_users_document_gets_404(alice, alice_api, bob, bob_api, unique_bytes):
@@ -55,27 +58,6 @@ def test_confirm_of_another_users_document_gets_404(alice, alice_api, bob, bob_a
 def test_confirm_of_unknown_id_gets_404(alice_api, document_id):
     """SEC-06: an unknown or malformed id answers 404."""
     assert alice_api.post(f"/api/documents/{document_id}/confirm/").status_code == 404
-
-
-def test_confirm_over_quota_gets_413_and_removes_object_and_row(
-    alice, alice_api, unique_bytes, django_capture_on_commit_callbacks
-):
-    """STORE-05: a confirm that no longer fits answers 413 and deletes the object and the pending document."""
-    first, second = unique_bytes(600), unique_bytes(600)
-    Quota.objects.filter(user=alice).update(limit_bytes=1000)
-    pending = []
-    for data in (first, second):  # both fit the remaining quota when asked for
-        pending.append(Document.objects.get(pk=upload_document(alice_api, data, confirm=False)["id"]))
-    assert alice_api.post(f"/api/documents/{pending[0].pk}/confirm/").status_code == 200
-    with django_capture_on_commit_callbacks(execute=True):
-        rejected = alice_api.post(f"/api/documents/{pending[1].pk}/confirm/")
-    assert rejected.status_code == 413
-    assert rejected.json()["code"] == "quota_exceeded"
-    assert rejected.json()["used_bytes"] == 600 and rejected.json()["limit_bytes"] == 1000
-    assert not Document.objects.filter(pk=pending[1].pk).exists()
-    assert not object_exists(pending[1].key)
-    assert object_exists(pending[0].key)
-    assert Quota.objects.get(user=alice).used_bytes == 600
 
 
 def test_duplicate_of_own_document_gets_409_with_its_id(alice_api, bob_api, unique_bytes):

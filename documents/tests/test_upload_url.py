@@ -111,6 +111,7 @@ def test_size_over_the_remaining_quota_gets_413_with_numbers(alice, alice_api):
         "code": "quota_exceeded",
         "size_bytes": 101,
         "used_bytes": 0,
+        "reserved_bytes": 0,
         "limit_bytes": 100,
         "remaining_bytes": 100,
     }

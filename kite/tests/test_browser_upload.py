@@ -73,3 +73,77 @@ def test_a_browser_without_crypto_subtle_still_sends_the_checksum(page, worker, 
     page.wait_for_selector(".upload-item.done")
     document = Document.objects.get(owner__username="lena")
     assert document.sha256 == hashlib.sha256(note.read_bytes()).hexdigest()
+
+
+# Wraps the page's XMLHttpRequest: with `__failParts`, PUTs of parts after the first fail as a dropped connection
+# would; with `__holdParts`, they wait until `__releaseParts()` is called.
+PART_CONTROL = """
+(() => {
+  const send = XMLHttpRequest.prototype.send;
+  const open = XMLHttpRequest.prototype.open;
+  const held = [];
+  XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+    this.__part = method === "PUT" ? Number((/[?&]partNumber=(\\d+)/.exec(url) || [])[1] || 0) : 0;
+    return open.call(this, method, url, ...rest);
+  };
+  XMLHttpRequest.prototype.send = function (body) {
+    if (this.__part > 1 && window.__failParts) {
+      setTimeout(() => this.dispatchEvent(new ProgressEvent("error")), 10);
+      return;
+    }
+    if (this.__part && window.__holdParts) {
+      held.push(() => send.call(this, body));
+      return;
+    }
+    return send.call(this, body);
+  };
+  window.__releaseParts = () => {
+    window.__holdParts = false;
+    held.splice(0).forEach((go) => go());
+  };
+})();
+"""
+
+
+def test_a_large_upload_interrupted_by_a_reload_resumes_where_it_was(page, tmp_path, settings):
+    """UP-01, UP-02: a 12 MiB file goes up in 5 MiB parts; the connection drops after the first part and the page
+    is reloaded; the same file picked again goes on from the stored part (within the reservation it holds), its
+    progress bar starting where it was, and the document is the file, byte for byte, charged once."""
+    import hashlib
+
+    import requests
+
+    from documents import storage
+
+    settings.KITE_MULTIPART_THRESHOLD = settings.KITE_MULTIPART_PART_SIZE = 5 * 1024 * 1024
+    data = hashlib.sha256(b"scan").digest() * (12 * 1024 * 1024 // 32)
+    archive = tmp_path / "archive.bin"
+    archive.write_bytes(data)
+    page.add_init_script(PART_CONTROL)
+    sign_up(page, "mira")
+    # Room for this file only: resuming must not count its own reservation against it.
+    Quota.objects.filter(user__username="mira").update(limit_bytes=len(data) + 1000)
+    page.get_by_role("link", name="Upload", exact=True).first.click()
+
+    page.evaluate("window.__failParts = true")
+    page.set_input_files("#files", str(archive))
+    page.wait_for_selector(".upload-item.failed")
+    document = Document.objects.get(owner__username="mira")
+    assert document.state == "uploading"
+
+    page.reload()
+    page.evaluate("window.__holdParts = true")
+    page.set_input_files("#files", str(archive))
+    status = page.locator(".upload-item .status")
+    status.filter(has_text="Uploading… 41%").wait_for()  # 5 of 12 MiB already stored
+    assert float(page.locator(".upload-item progress").evaluate("bar => bar.value")) >= 5 / 12
+    page.evaluate("window.__releaseParts()")
+    page.wait_for_selector(".upload-item.done")
+
+    document.refresh_from_db()
+    assert document.state != "uploading" and document.size_bytes == len(data)
+    quota = Quota.objects.get(user=document.owner)
+    assert (quota.used_bytes, quota.reserved_bytes) == (len(data), 0)
+    url = storage.presigned_get(key=document.key, filename=document.filename, content_type=document.content_type)
+    assert requests.get(url, timeout=60).content == data
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('kite-upload:')).length") == 0

@@ -1,10 +1,16 @@
 // Upload page: for each file, check it fits, hash it, ask Kite for a presigned
 // POST, send the bytes straight to storage with a progress bar, confirm, then
-// follow the document's state while Kite files it.
+// follow the document's state while Kite files it. Files above the multipart
+// threshold go up in parts, several at once, each PUT pinned to its SHA-256;
+// the upload is remembered in localStorage, so after a reload (or a lost
+// connection) the same file picked again goes on from the parts storage holds.
 import { StateWatcher, formatBytes, swapIn } from "./live.js";
 import { Sha256 } from "./sha256.js";
 
 const PARALLEL_UPLOADS = 3;
+const PARALLEL_PARTS = 4;
+const PART_ATTEMPTS = 4;
+const MAX_PARTS = 10000;
 const HASH_CHUNK_BYTES = 4 * 1024 * 1024;
 const form = document.getElementById("upload-form");
 const input = document.getElementById("files");
@@ -14,6 +20,9 @@ const list = document.getElementById("uploads");
 const summary = document.getElementById("uploads-summary");
 const csrfToken = form.querySelector("input[name=csrfmiddlewaretoken]").value;
 const maxUploadBytes = Number(form.dataset.maxUploadBytes);
+const multipartThreshold = Number(form.dataset.multipartThreshold);
+const multipartPartSize = Number(form.dataset.partSize);
+const partsUrl = (id) => form.dataset.partsUrl.replace("00000000-0000-0000-0000-000000000000", id);
 const documentUrl = (id) => `${form.dataset.documentsUrl}${id}/`;
 
 const uploads = [];
@@ -95,6 +104,76 @@ async function sha256Hex(file) {
   }
   const digest = await crypto.subtle.digest("SHA-256", await file.arrayBuffer());
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function hex(buffer) {
+  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function base64OfHex(hexDigest) {
+  return btoa(String.fromCharCode(...hexDigest.match(/../g).map((h) => parseInt(h, 16))));
+}
+
+// The part size Kite proposes (documents.services.multipart_part_size): the configured one, or more where
+// that would need over 10,000 parts.
+function partSizeFor(size) {
+  return Math.max(multipartPartSize, Math.ceil(size / MAX_PARTS));
+}
+
+async function partHashes(file, partSize, onProgress) {
+  // One pass: each part's SHA-256 (what its URL is pinned to) and the whole file's (for duplicates), a part
+  // in memory at a time.
+  const whole = new Sha256();
+  const parts = [];
+  for (let offset = 0; offset < file.size; offset += partSize) {
+    const bytes = new Uint8Array(await file.slice(offset, offset + partSize).arrayBuffer());
+    whole.update(bytes);
+    if (globalThis.crypto?.subtle) {
+      parts.push(hex(await crypto.subtle.digest("SHA-256", bytes)));
+    } else {
+      const sha = new Sha256();
+      sha.update(bytes);
+      parts.push(sha.hex());
+    }
+    onProgress(Math.min(offset + partSize, file.size) / file.size);
+  }
+  return { sha256: whole.hex(), parts };
+}
+
+// Multipart uploads under way, by file: the document they fill, so a reload can go on with them.
+const resumeKey = (file) => `kite-upload:${file.name}:${file.size}:${file.lastModified}`;
+
+function remembered(file) {
+  try {
+    return JSON.parse(localStorage.getItem(resumeKey(file)) || "null");
+  } catch {
+    return null;
+  }
+}
+
+function remember(file, value) {
+  try {
+    if (value) localStorage.setItem(resumeKey(file), JSON.stringify(value));
+    else localStorage.removeItem(resumeKey(file));
+  } catch {
+    // Private browsing without storage: the upload still works, it only cannot resume after a reload.
+  }
+}
+
+function putPart(url, blob, checksum, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("PUT", url);
+    xhr.setRequestHeader("x-amz-checksum-sha256", checksum);
+    xhr.upload.addEventListener("progress", (e) => onProgress(e.loaded));
+    xhr.addEventListener("load", () => {
+      if (xhr.status >= 200 && xhr.status < 300) return resolve();
+      const code = /<Code>([^<]+)<\/Code>/.exec(xhr.responseText || "");
+      reject(new UploadError(`Storage refused a part${code ? ` (${code[1]})` : ` (${xhr.status})`}.`));
+    });
+    xhr.addEventListener("error", () => reject(new UploadError("Storage could not be reached. Retry in a moment.")));
+    xhr.send(blob);
+  });
 }
 
 function reservedBytes() {
@@ -180,14 +259,18 @@ class Upload {
     this.stage = "checking";
     this.setStatus("Checking…");
     if (file.size > maxUploadBytes) throw tooLargeError(file.size, maxUploadBytes);
+    // An upload under way already holds its reservation: resume it without counting it twice.
+    if (file.size > multipartThreshold && remembered(file)) return this.sendInParts();
     const quota = await api(form.dataset.quotaUrl, { method: "GET" });
     const remaining = quota.remaining_bytes - reservedBytes();
     if (file.size > remaining) throw quotaError(file.size, remaining);
+    if (file.size > multipartThreshold) return this.sendInParts();
     this.reserved = true;
     const sha256 = await sha256Hex(file);
     const { document: doc, upload: presigned } = await api(form.dataset.uploadUrl, {
       body: { filename: file.name, size_bytes: file.size, content_type: file.type || "application/octet-stream", sha256 },
     });
+    this.reserved = false; // Kite holds the reservation now
     this.stage = "uploading";
     this.setStatus("Uploading… 0%");
     await postToStorage(presigned, file, (fraction) => {
@@ -199,6 +282,95 @@ class Upload {
     this.documentId = doc.id;
   }
 
+  async sendInParts() {
+    const file = this.file;
+    let saved = remembered(file);
+    let state = null;
+    if (saved) {
+      // The same file picked again after a reload: go on from the parts storage holds, if Kite still has them.
+      this.setStatus("Resuming…");
+      try {
+        state = await api(partsUrl(saved.documentId), { method: "GET" });
+      } catch (error) {
+        if (error.code === "unreachable" || error.code === "storage_unavailable") throw error;
+        remember(file, null);
+        saved = null;
+      }
+    }
+    if (!saved) {
+      this.reserved = true;
+      this.stage = "hashing";
+      const partSize = partSizeFor(file.size);
+      const hashes = await partHashes(file, partSize, (fraction) => {
+        this.setStatus(`Preparing… ${Math.floor(fraction * 100)}%`);
+      });
+      const { document: doc, upload } = await api(form.dataset.uploadUrl, {
+        body: {
+          filename: file.name,
+          size_bytes: file.size,
+          content_type: file.type || "application/octet-stream",
+          sha256: hashes.sha256,
+          part_size: partSize,
+          part_sha256: hashes.parts,
+        },
+      });
+      this.reserved = false; // Kite holds the reservation now
+      saved = { documentId: doc.id, partSize: upload.part_size, checksums: hashes.parts.map(base64OfHex) };
+      remember(file, saved);
+      state = { uploaded: [], parts: upload.parts };
+    }
+    await this.sendParts(saved, state);
+    this.documentId = saved.documentId;
+  }
+
+  async sendParts(saved, state) {
+    const file = this.file;
+    const { partSize, checksums } = saved;
+    this.stage = "uploading";
+    let done = state.uploaded.reduce((sum, part) => sum + part.size, 0);
+    const sending = new Map();
+    const show = () => {
+      const sent = done + [...sending.values()].reduce((sum, n) => sum + n, 0);
+      this.bar.value = sent / file.size;
+      this.setStatus(`Uploading… ${Math.floor((100 * sent) / file.size)}%`);
+    };
+    show();
+    for (let attempt = 1; state.parts.length > 0; attempt += 1) {
+      const queue = [...state.parts];
+      let failure = null;
+      const worker = async () => {
+        while (queue.length > 0 && !failure) {
+          const { number, url } = queue.shift();
+          const blob = file.slice((number - 1) * partSize, number * partSize);
+          sending.set(number, 0);
+          try {
+            await putPart(url, blob, checksums[number - 1], (loaded) => {
+              sending.set(number, loaded);
+              show();
+            });
+            done += blob.size;
+          } catch (error) {
+            failure = error;
+          } finally {
+            sending.delete(number);
+            show();
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: PARALLEL_PARTS }, worker));
+      if (!failure) break;
+      if (attempt >= PART_ATTEMPTS || /BadDigest/.test(failure.message)) {
+        // A part whose bytes differ from the ones hashed (the file changed): only a new upload can help.
+        if (/BadDigest/.test(failure.message)) remember(file, null);
+        throw failure;
+      }
+      // Expired URLs or a dropped connection: ask which parts storage holds, with fresh URLs for the rest.
+      state = await api(partsUrl(saved.documentId), { method: "GET" });
+      done = state.uploaded.reduce((sum, part) => sum + part.size, 0);
+    }
+    this.bar.value = 1;
+  }
+
   async confirm() {
     this.stage = "confirming";
     this.setStatus("Confirming…");
@@ -207,9 +379,13 @@ class Upload {
       doc = await api(form.dataset.confirmUrl.replace("00000000-0000-0000-0000-000000000000", this.documentId));
     } catch (error) {
       // Unless Kite or storage was merely out of reach, only a new upload can help.
-      if (error.code !== "unreachable" && error.code !== "storage_unavailable") this.documentId = null;
+      if (error.code !== "unreachable" && error.code !== "storage_unavailable") {
+        this.documentId = null;
+        if (error.code !== "upload_missing") remember(this.file, null); // missing parts: a retry resumes
+      }
       throw error;
     }
+    remember(this.file, null);
     this.confirmed = true;
     this.li.classList.add("done");
     const link = document.createElement("a");

@@ -1,4 +1,5 @@
-"""D-10: recompute every used_bytes from the stored documents and report drift."""
+"""D-10, UP-03: recompute every used_bytes from the stored documents, every reserved_bytes from the uploads in
+flight, and report drift."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -6,17 +7,22 @@ from documents.reconcile import quotas_reconcile
 
 
 class Command(BaseCommand):
-    help = "Compare each quota's used_bytes with the sum of its stored documents; --fix corrects drift."
+    help = (
+        "Compare each quota's used_bytes with the sum of its stored documents, and its reserved_bytes with the "
+        "sum of its uploads in flight; --fix corrects drift."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--fix", action="store_true", help="Set used_bytes to the stored total.")
+        parser.add_argument("--fix", action="store_true", help="Set both to the actual totals.")
 
     def handle(self, *args, fix: bool, **options):
         drifts = quotas_reconcile(fix=fix)
         for drift in drifts:
             self.stdout.write(
                 f"{drift.username} (id {drift.user_id}): recorded {drift.recorded_bytes} bytes, "
-                f"stored {drift.actual_bytes} bytes, drift {drift.delta:+d}" + (" — fixed" if fix else "")
+                f"stored {drift.actual_bytes} bytes, drift {drift.delta:+d}; reserved {drift.recorded_reserved} "
+                f"bytes, in flight {drift.actual_reserved} bytes, drift {drift.reserved_delta:+d}"
+                + (" — fixed" if fix else "")
             )
         if not drifts:
             self.stdout.write("No drift: every quota matches its stored documents.")

@@ -18,13 +18,17 @@ JOBS = [
     ("drain storage deletions", 30, periodic.storage_deletions_drain),
     ("sweep the processing queue", 60, periodic.documents_sweep_queue),
     ("purge stale uploads", 300, periodic.uploads_purge_stale),
+    ("abort multipart uploads nobody finishes", 3600, reconcile.multipart_abort_orphans),
     ("forget old per-address counts", 3600, throttle.attempts_forget_old),
     ("delete objects no document accounts for", 6 * 3600, reconcile.storage_reconcile_quietly),
 ]
 
 
 class Command(BaseCommand):
-    help = "Run the periodic jobs (deletion retries, queue sweeper, stale-upload purge) until stopped."
+    help = (
+        "Run the periodic jobs (deletion retries, queue sweeper, stale-upload purge, abandoned multipart uploads) "
+        "until stopped."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Run every job once and exit.")
