@@ -10,6 +10,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from documents import search
 from topics.models import DocumentTopic
@@ -167,12 +168,21 @@ class StorageDeletion(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # The document's upload form stays valid until then, and could put the object back: the key is deleted once
+    # more after it, and only then forgotten. `deleted_once` says the first deletion is done.
+    repeat_until = models.DateTimeField(null=True, blank=True)
+    deleted_once = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created"]
 
     def __str__(self) -> str:
         return self.key
+
+    @classmethod
+    def due(cls) -> Q:
+        """Deletions to try now: never done yet, or done once and their upload form has expired since."""
+        return Q(deleted_once=False) | Q(repeat_until__lte=timezone.now())
 
 
 class MultipartUpload(models.Model):

@@ -21,7 +21,7 @@ BATCH = 500
 def storage_deletions_drain() -> int:
     """STORE-06: retry queued object deletions; stop at the first failure, storage is still down."""
     deleted = 0
-    for key in StorageDeletion.objects.values_list("key", flat=True)[:BATCH]:
+    for key in StorageDeletion.objects.filter(StorageDeletion.due()).values_list("key", flat=True)[:BATCH]:
         if not storage_deletion_attempt(key):
             break
         deleted += 1

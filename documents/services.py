@@ -10,10 +10,11 @@ import os
 import unicodedata
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -320,8 +321,9 @@ def upload_discard(document: Document) -> None:
     """Drop a document's row and, while it is an upload, its reservation (UP-03) now; its objects (file and
     thumbnail) and any multipart upload once the transaction commits (the scheduler aborts the upload if storage
     is down then)."""
-    keys = document.object_keys()
-    StorageDeletion.objects.bulk_create([StorageDeletion(key=key) for key in keys], ignore_conflicts=True)
+    queued = _deletions_of(document)
+    keys = [deletion.key for deletion in queued]
+    StorageDeletion.objects.bulk_create(queued, ignore_conflicts=True)
     upload_id = MultipartUpload.objects.filter(document=document).values_list("upload_id", flat=True).first()
     if document.state == Document.State.UPLOADING:
         Quota.objects.unreserve(document.owner_id, document.size_bytes)
@@ -330,6 +332,16 @@ def upload_discard(document: Document) -> None:
     transaction.on_commit(lambda: [storage_deletion_attempt(each) for each in keys])
     if upload_id:
         transaction.on_commit(lambda: _abort_quietly(key, upload_id))
+
+
+def _deletions_of(document: Document) -> list[StorageDeletion]:
+    """The deletions that remove every object of `document`; its own key is deleted again once its upload form
+    has expired (storage_deletion_attempt)."""
+    form_valid_until = document.created + timedelta(seconds=upload_url_expiry())
+    return [
+        StorageDeletion(key=key, repeat_until=form_valid_until if key == document.key else None)
+        for key in document.object_keys()
+    ]
 
 
 def _abort_quietly(key: str, upload_id: str) -> None:
@@ -352,14 +364,18 @@ def document_delete(*, user: User, document_id) -> None:
 
 
 def storage_deletion_attempt(key: str) -> bool:
-    """Delete one queued object; on failure it stays queued for the periodic retry."""
+    """Delete one queued object; on failure it stays queued for the periodic retry. A key whose upload form is
+    still valid stays queued after it is deleted, to be deleted again once the form has expired: a form posted
+    again after its document was deleted leaves no object behind (documents.periodic)."""
     try:
         storage.delete(key)
     except StorageUnavailable as exc:
         StorageDeletion.objects.filter(key=key).update(attempts=F("attempts") + 1, last_error=str(exc))
         logger.warning("storage unavailable, deletion of %s queued for retry", key)
         return False
-    StorageDeletion.objects.filter(key=key).delete()
+    finished = Q(repeat_until__isnull=True) | Q(repeat_until__lte=timezone.now())
+    StorageDeletion.objects.filter(finished, key=key).delete()
+    StorageDeletion.objects.filter(key=key).update(deleted_once=True)
     return True
 
 
@@ -442,10 +458,12 @@ def owner_objects_queue_deletion(*, owner: User) -> int:
     Called for every deletion of a person (documents.apps connects it to the user's pre_delete), so the objects
     are deleted from storage even when storage is down right now, whoever deleted the person and how.
     """
-    keys = [
-        key for document in Document.objects.filter(owner=owner).only("key", "state") for key in document.object_keys()
+    queued = [
+        deletion
+        for document in Document.objects.filter(owner=owner).only("key", "state", "created")
+        for deletion in _deletions_of(document)
     ]
-    StorageDeletion.objects.bulk_create([StorageDeletion(key=key) for key in keys], ignore_conflicts=True)
-    if keys:
+    StorageDeletion.objects.bulk_create(queued, ignore_conflicts=True)
+    if queued:
         transaction.on_commit(lambda: _send_quietly(drain_storage_deletions))  # the scheduler drains it anyway
-    return len(keys)
+    return len(queued)

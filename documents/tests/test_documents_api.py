@@ -66,7 +66,7 @@ def test_delete_releases_quota_and_object(alice, alice_api, unique_bytes, django
         assert alice_api.delete(f"/api/documents/{gone['id']}/").status_code == 204
     assert Quota.objects.get(user=alice).used_bytes == 400
     assert not object_exists(key)
-    assert not StorageDeletion.objects.exists()
+    assert not StorageDeletion.objects.filter(StorageDeletion.due()).exists()
     assert alice_api.delete(f"/api/documents/{gone['id']}/").status_code == 404
     assert Quota.objects.get(user=alice).used_bytes == 400
     assert alice_api.get(f"/api/documents/{keep['id']}/").status_code == 200

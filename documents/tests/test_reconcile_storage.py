@@ -4,10 +4,11 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from conftest import object_exists, post_to_storage, request_upload, upload_document
-from documents import services
-from documents.models import Document
+from documents import periodic, services
+from documents.models import Document, StorageDeletion
 from documents.reconcile import storage_orphans
 
 
@@ -42,9 +43,35 @@ def test_a_used_upload_form_posted_again_after_delete_is_found_and_removed(alice
     assert not object_exists(key)
 
     assert post_to_storage(upload, data).status_code in (200, 201, 204)  # the form is still valid for a while
+    # Kite deletes the key again once the form has expired (below); were that deletion lost, the command finds it.
+    StorageDeletion.objects.filter(key=key).delete()
     with pytest.raises(CommandError, match="belong to no document"):
         run()
     report = run("--fix")
     assert f"{key}: 400 bytes" in report and "deleted" in report
     assert not object_exists(key)
     assert "No orphans" in run()
+
+
+def test_a_used_upload_form_posted_again_after_delete_leaves_nothing_once_it_expires(alice, alice_api, unique_bytes):
+    """STORE-06, D-10: the deleted document's key stays queued while its form is valid and is deleted again once
+    the form has expired, so bytes posted with it in between do not stay; deletions of other keys go on."""
+    data = unique_bytes(500)
+    answer = request_upload(alice_api, data)
+    upload, document_id = answer.json()["upload"], answer.json()["document"]["id"]
+    post_to_storage(upload, data)
+    assert alice_api.post(f"/api/documents/{document_id}/confirm/").status_code == 200
+    key = Document.objects.get(pk=document_id).key
+    with_thumbnail = Document.objects.get(pk=document_id).thumbnail_key
+    services.document_delete(user=alice, document_id=document_id)
+    services.storage_deletion_attempt(key)
+    services.storage_deletion_attempt(with_thumbnail)
+    assert not object_exists(key)
+    assert list(StorageDeletion.objects.values_list("key", "deleted_once")) == [(key, True)]
+
+    assert post_to_storage(upload, data).status_code in (200, 201, 204)
+    assert periodic.storage_deletions_drain() == 0  # the form is still valid: not yet
+    assert storage_orphans(min_age=timedelta(0), prefix=f"u/{alice.uuid}/") == []  # accounted for meanwhile
+    StorageDeletion.objects.filter(key=key).update(repeat_until=timezone.now())  # the form has expired
+    assert periodic.storage_deletions_drain() == 1
+    assert not object_exists(key) and not StorageDeletion.objects.exists()
