@@ -106,6 +106,11 @@ def train(examples: list[tuple[str, int]], topics: list[TopicInfo]) -> bytes | N
         return None
 
 
+def usable(model: bytes) -> bool:
+    """Whether `rank` can use `model`: readable, consistent and of this release's format."""
+    return _load(model) is not None
+
+
 def choose(
     ranked: Sequence[tuple[int, float]],
     *,
