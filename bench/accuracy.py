@@ -27,7 +27,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-SIZES = (5, 20, 50)
+# 0 is names alone: the topics' names are all the learner has, and the baselines have nothing to learn from.
+SIZES = (0, 5, 20, 50)
 # Documents per topic kept aside to ask about; a topic needs this many beyond the training size to take part.
 HELD_OUT = {"bbc": 60, "dialogs": 15}
 SPLITS = 3
@@ -242,8 +243,28 @@ def table(results: dict) -> str:
     for o in results["outcomes"]:
         lines.append(
             f"| {o['corpus']} | {o['per_topic']} | {o['topics']} | {o['held_out']} | {o['accuracy']:.2f} "
-            f"| {o['coverage']:.0%} | {o['precision']:.2f} | {o['svm']:.2f} | {o['bayes']:.2f} |"
+            f"| {o['coverage']:.0%} | {o['precision']:.2f} | {_baseline(o, 'svm')} | {_baseline(o, 'bayes')} |"
         )
+    return "\n".join(lines)
+
+
+def _baseline(outcome: dict, name: str) -> str:
+    return f"{outcome[name]:.2f}" if outcome["per_topic"] else "–"
+
+
+def curve_table(results: dict, per_topic: int = 20, shown: Iterable[float] = (0.3, 0.4, 0.5, 0.6, 0.7)) -> str:
+    """Coverage and precision of filed at several thresholds, for each corpus at one training size."""
+    shown = list(shown)
+    columns = [results["thresholds"].index(value) for value in shown]
+    lines = [
+        "| Corpus, examples per topic | " + " | ".join(f"threshold {value:.1f}" for value in shown) + " |",
+        "|---|" + "---|" * len(shown),
+    ]
+    for o in results["outcomes"]:
+        if o["per_topic"] != per_topic:
+            continue
+        cells = [f"{o['curve'][i][0]:.0%} filed, {o['curve'][i][1]:.2f} right" for i in columns]
+        lines.append(f"| {o['corpus']}, {o['per_topic']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -254,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     results = measure(count=options.splits)
     print(table(results))
+    print()
+    print(curve_table(results))
     print(f"\n{results['per_second_5kb']:.0f} documents of 5 KB per second, one thread")
     if options.json:
         Path(options.json).write_text(json.dumps(results, indent=2))
