@@ -69,6 +69,7 @@ def model(split):
     return train(split[0], TOPICS)
 
 
+@pytest.mark.slow
 def test_on_real_dialogs_it_beats_a_linear_svm_and_files_only_what_it_is_sure_of():
     """D-15: on a real, public, labelled corpus (the dialogs of chatterbot-corpus: 6 subjects, 20 examples each
     to learn from, 15 each to file, 5 random splits), the built-in classifier ranks the right topic first at
@@ -82,6 +83,7 @@ def test_on_real_dialogs_it_beats_a_linear_svm_and_files_only_what_it_is_sure_of
     assert outcome.coverage >= 0.6
 
 
+@pytest.mark.slow
 def test_on_real_news_it_is_as_accurate_as_a_linear_svm():
     """D-15: on long real texts (BBC News, 5 topics, 20 examples each) it ranks as well as the SVM, and what it
     files at the one threshold is right at least 97% of the time."""
@@ -92,6 +94,7 @@ def test_on_real_news_it_is_as_accurate_as_a_linear_svm():
     assert outcome.coverage >= 0.6
 
 
+@pytest.mark.slow
 def test_learning_beats_names_alone_on_real_dialogs():
     """D-15: the examples a person files are what make real documents classifiable; names alone do far worse."""
     assert evaluate("dialogs", 20, count=1).accuracy > evaluate("dialogs", 0, count=1).accuracy + 0.3

@@ -41,6 +41,7 @@ def test_builtin_classifier_learns_from_manual_topics(alice, worker):
     assert [(a.topic.name, a.source) for a in hiking.assignments.select_related("topic")] == [("Red folder", "builtin")]
 
 
+@pytest.mark.slow
 def test_real_documents_filed_by_hand_teach_the_next_uploads(alice, worker):
     """D-15, T-01: a person uploads real dialogs (chatterbot-corpus, 6 subjects), files 20 of each subject by
     hand through the API, and at once uploads 5 new ones of each: the worker files them with what the 120 taught
