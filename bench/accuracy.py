@@ -252,12 +252,12 @@ def _baseline(outcome: dict, name: str) -> str:
     return f"{outcome[name]:.2f}" if outcome["per_topic"] else "–"
 
 
-def curve_table(results: dict, per_topic: int = 20, shown: Iterable[float] = (0.3, 0.4, 0.5, 0.6, 0.7)) -> str:
+def curve_table(results: dict, per_topic: int = 20, shown: Iterable[float] = (0.5, 0.7, 0.8, 0.85, 0.9, 0.95)) -> str:
     """Coverage and precision of filed at several thresholds, for each corpus at one training size."""
     shown = list(shown)
     columns = [results["thresholds"].index(value) for value in shown]
     lines = [
-        "| Corpus, examples per topic | " + " | ".join(f"threshold {value:.1f}" for value in shown) + " |",
+        "| Corpus, examples per topic | " + " | ".join(f"threshold {value:g}" for value in shown) + " |",
         "|---|" + "---|" * len(shown),
     ]
     for o in results["outcomes"]:

@@ -362,12 +362,15 @@ of filed** is the share of all topics given that are right (a second topic given
 {accuracy_table(a)}
 
 The built-in classifier is logistic regression (class-balanced, C=100) on sublinear TF-IDF of words and of
-their 3- to 5-letter pieces, each topic's name joining the examples at half weight; its softmax probabilities
-are what the threshold reads. The threshold, {threshold}, is the one value in `topics/classification/builtin.py`:
-at it, what is filed is right far more often than the SVM's every answer, and most documents are still filed
-once each topic has about 20 examples. With 5 examples per topic it files few documents, because its
-probabilities are rightly low; names alone almost never clear it, where before they filed nearly every
-document on a guess. How the threshold trades documents filed for precision, at 20 examples per topic:
+their 3- to 5-letter pieces, each topic's name joining the examples at half weight. Its probabilities are
+calibrated when it is trained: one factor for all its logits, the one that best predicts, by 5-fold
+cross-validation, the topics of the person's own examples. So a probability means about the same with 5
+examples per topic as with 500, and one threshold serves both. A topic with no examples is scored by the
+likeness of the text to its name and description. The threshold, {threshold}, is the one value in
+`topics/classification/builtin.py`: at it, what is filed is right at least 0.1 more often than the SVM's every
+answer on the dialogs, most documents are filed once each topic has about 20 examples, fewer with 5, and names
+alone file almost nothing (before, they filed nearly every document on a guess). How the threshold trades
+documents filed for precision, at 20 examples per topic:
 
 {curve_table(a)}
 

@@ -18,6 +18,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize
 
 from topics.classification import MAX_TOPICS
@@ -26,10 +27,11 @@ logger = logging.getLogger(__name__)
 
 MODEL_FORMAT = 2
 # The one abstain threshold: the built-in classifier files a document only when its best topic is at least this
-# probable. Chosen on real labelled corpora with `python -m bench.accuracy` (docs/benchmarks.md): at 0.5 what it
-# files is right far more often than a linear SVM's every guess, and it still files most documents once each
-# topic has about 20 examples.
-THRESHOLD = 0.5
+# probable (a calibrated probability, or for a topic it has no examples of, the likeness of the text to the
+# topic's name and description). Chosen on real labelled corpora with `python -m bench.accuracy`
+# (docs/benchmarks.md): at 0.9 what it files is right at least 0.1 more often than a linear SVM's every answer,
+# it files most documents once each topic has about 20 examples, and names alone file almost nothing.
+THRESHOLD = 0.9
 # A second topic is assigned only when the model is nearly as sure of it as of the best one.
 CLOSE_TO_BEST = 0.75
 
@@ -47,6 +49,9 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 # Whole words, and the 3- to 5-letter pieces of words, so "tax", "taxes" and "taxation" share features.
 _CHAR_NGRAMS = (3, 5)
 _CACHED_MODELS = 8
+# Probabilities are calibrated by cross-validation over this many folds, with one factor from this range.
+CALIBRATION_FOLDS = 5
+TEMPERATURES = tuple(float(t) for t in np.geomspace(0.25, 4.0, 25))
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,7 @@ def train(examples: list[tuple[str, int]], topics: list[TopicInfo]) -> bytes | N
     labels = [topic_id for _, topic_id in examples] + [topic.id for topic in topics]
     weights = [1.0] * len(examples) + [TOPIC_EXAMPLE_WEIGHT] * len(topics)
     try:
-        return _dump(_fit(texts, labels, weights))
+        return _dump(_fit(texts, labels, weights, len(examples)))
     except ValueError:  # no example holds a single word, so there are no features to learn from
         return None
 
@@ -215,27 +220,67 @@ def _features(words: sparse.csr_matrix, chars: sparse.csr_matrix, model_idf: tup
     return normalize(sparse.hstack([_weigh(words, model_idf[0]), _weigh(chars, model_idf[1])]).tocsr())
 
 
-def _fit(texts: list[str], labels: list[int], weights: list[float]) -> _Model:
+def _fit(texts: list[str], labels: list[int], weights: list[float], examples: int) -> _Model:
     cleaned = [_words(text) for text in texts]
     word_counter, char_counter = _word_counter(), _char_counter()
     words, chars = word_counter.fit_transform(cleaned), char_counter.fit_transform(cleaned)
     word_idf, char_idf = _idf(words), _idf(chars)
-    classifier = LogisticRegression(C=REGULARISATION_C, class_weight="balanced", max_iter=3000, random_state=0)
-    classifier.fit(_features(words, chars, (word_idf, char_idf)), labels, sample_weight=weights)
-    coefficients, intercepts = classifier.coef_, classifier.intercept_
-    if coefficients.shape[0] == 1:
-        # Two classes come back as one logit; split it so that a softmax gives the same probabilities.
-        coefficients = np.vstack([-coefficients, coefficients]) / 2
-        intercepts = np.array([-intercepts[0], intercepts[0]]) / 2
+    features = _features(words, chars, (word_idf, char_idf))
+    classifier = _classifier().fit(features, labels, sample_weight=weights)
+    coefficients, intercepts = _logit_weights(classifier)
+    # Scaling every logit by the temperature found on examples the model did not see makes its probabilities
+    # mean what they say, so one threshold serves a person with 5 examples per topic and one with 500.
+    temperature = _temperature(features, np.asarray(labels), np.asarray(weights), examples)
     return _Model(
         words=list(word_counter.get_feature_names_out()),
         word_idf=word_idf,
         chars=list(char_counter.get_feature_names_out()),
         char_idf=char_idf,
-        weights=coefficients.astype(np.float32),
-        intercepts=intercepts.astype(np.float64),
+        weights=(coefficients * temperature).astype(np.float32),
+        intercepts=(intercepts * temperature).astype(np.float64),
         topic_ids=[int(label) for label in classifier.classes_],
     )
+
+
+def _classifier() -> LogisticRegression:
+    return LogisticRegression(C=REGULARISATION_C, class_weight="balanced", max_iter=3000, random_state=0)
+
+
+def _logit_weights(classifier: LogisticRegression) -> tuple[np.ndarray, np.ndarray]:
+    coefficients, intercepts = classifier.coef_, classifier.intercept_
+    if coefficients.shape[0] == 1:
+        # Two classes come back as one logit; split it so that a softmax gives the same probabilities.
+        coefficients = np.vstack([-coefficients, coefficients]) / 2
+        intercepts = np.array([-intercepts[0], intercepts[0]]) / 2
+    return coefficients, intercepts
+
+
+def _temperature(features: sparse.csr_matrix, labels: np.ndarray, weights: np.ndarray, examples: int) -> float:
+    """The factor for the logits that best predicts, by cross-validation, the topics of the person's own
+    examples (the first `examples` rows; the topics' names, after them, always stay in training). 1 when some
+    topic has too few examples to hold any out."""
+    own = np.arange(examples)
+    classes, counts = np.unique(labels[own], return_counts=True)
+    folds = min(CALIBRATION_FOLDS, int(counts.min())) if len(classes) == len(np.unique(labels)) else 0
+    if folds < 2:
+        return 1.0
+    logits = np.zeros((examples, len(classes)))
+    always = np.arange(examples, len(labels))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    for learn, held in splitter.split(own, labels[own]):
+        rows = np.concatenate([learn, always])
+        fold = _classifier().fit(features[rows], labels[rows], sample_weight=weights[rows])
+        coefficients, intercepts = _logit_weights(fold)
+        logits[held] = np.asarray(features[held] @ coefficients.T) + intercepts
+    truth = np.searchsorted(classes, labels[own])
+
+    def loss(temperature: float) -> float:
+        scaled = logits * temperature
+        scaled -= scaled.max(axis=1, keepdims=True)
+        log_probabilities = scaled - np.log(np.exp(scaled).sum(axis=1, keepdims=True))
+        return float(-log_probabilities[np.arange(examples), truth].mean())
+
+    return min(TEMPERATURES, key=loss)
 
 
 def _probabilities(model: _Model, text: str) -> dict[int, float]:

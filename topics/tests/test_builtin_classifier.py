@@ -221,4 +221,4 @@ def test_choose_defaults_to_the_one_threshold_and_three_topics():
     """D-15: by default up to three topics are assigned, from the one abstain threshold the worker uses too."""
     assert choose([(TAXES, THRESHOLD - 0.01)]) == []
     assert choose([(TAXES, THRESHOLD)]) == [(TAXES, THRESHOLD)]
-    assert len(choose([(topic.id, 0.5) for topic in TOPICS])) == MAX_TOPICS == 3
+    assert len(choose([(topic.id, THRESHOLD) for topic in TOPICS])) == MAX_TOPICS == 3
