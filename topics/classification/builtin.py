@@ -51,7 +51,7 @@ _CHAR_NGRAMS = (3, 5)
 _CACHED_MODELS = 8
 # Probabilities are calibrated by cross-validation over this many folds, with one factor from this range.
 CALIBRATION_FOLDS = 5
-TEMPERATURES = tuple(float(t) for t in np.geomspace(0.25, 4.0, 25))
+TEMPERATURES = tuple(float(t) for t in np.geomspace(0.25, 16.0, 31))
 
 
 @dataclass(frozen=True)
