@@ -350,7 +350,7 @@ made up:
   exchanges filed by subject, one to a few lines each. Only subjects with enough distinct exchanges take part,
   so there are fewer topics at larger sizes.
 
-For each corpus and number of examples per topic, {splits} random split(s): that many examples of each topic
+For each corpus and number of examples per topic, {splits} random splits: that many examples of each topic
 are learnt from, as a person's filing by hand would train Kite (topics named after the corpus's labels, with
 no description), and {HELD_OUT["bbc"]} (bbc) or {HELD_OUT["dialogs"]} (dialogs) other documents per topic are
 filed. TF-IDF + linear SVM (`LinearSVC`) and TF-IDF + multinomial naive Bayes are trained on the same examples
