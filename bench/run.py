@@ -37,6 +37,7 @@ class Scale:
     """How big each scenario is; --quick shrinks everything for a smoke run."""
 
     def __init__(self, quick: bool) -> None:
+        self.quick = quick
         self.others = 2 if quick else 10
         self.small = 20 if quick else 100
         self.large = 1000 if quick else 10_000
@@ -650,6 +651,11 @@ def run_scenarios(env: dict, var_dir: Path, scale: Scale, children: list[KitePro
     seed.manual_examples(erin["id"], corpus, 80)
     seed.reconcile_quotas()
     results["classification"] = scenario_classification(web, erin, env, var_dir, corpus, scale)
+
+    log("scenario 6: classification accuracy on real labelled corpora")
+    from bench import accuracy
+
+    results["accuracy"] = accuracy.measure(count=1 if scale.quick else accuracy.SPLITS)
 
     log("scenario 3: a big upload through the page's path (in parts) and straight to storage")
     dave = seed.user_with_token("dave")

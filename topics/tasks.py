@@ -8,4 +8,4 @@ def train_builtin_model(user_id: int) -> None:
     """Retrain a person's offline classifier in the background after they change topics by hand."""
     from topics.classification import services
 
-    services.model_train(user_id=user_id)
+    services.model_train(user_id=user_id, only_if_stale=True)

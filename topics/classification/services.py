@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Count, Max
 
 from accounts.models import User
 from kite import crypto
@@ -161,9 +162,9 @@ def classify(*, owner: User, text: str) -> Classification:
     resolved = provider_resolve(owner, _own_settings(owner))
     if resolved.config.kind == ProviderSettings.Kind.BUILTIN:
         builtin = _builtin()
-        model = ClassifierModel.objects.filter(user=owner).values_list("data", flat=True).first()
+        model = _current_model(owner)
         infos = [builtin.TopicInfo(t.pk, t.name, t.description) for t in topics]
-        chosen = builtin.choose(builtin.rank(text, infos, bytes(model) if model is not None else None))
+        chosen = builtin.choose(builtin.rank(text, infos, model))
         by_id = {t.pk: t for t in topics}
         return Classification([(by_id[pk], score) for pk, score in chosen if pk in by_id], DocumentTopic.Source.BUILTIN)
     choices = [providers.TopicChoice(t.name, t.description) for t in topics]
@@ -199,16 +200,52 @@ def provider_check(user: User) -> tuple[bool, str]:
     return True, f"{name}{model} answered: it would file a sample invoice under {filed}."
 
 
-def model_train(*, user_id: int) -> bool:
-    """Retrain a person's built-in classifier from their manual assignments; False if too few to learn from."""
+def _manual_examples(user_id: int):
+    """What the built-in classifier learns from: the person's own filing by hand, of documents with text."""
+    return DocumentTopic.objects.filter(document__owner_id=user_id, source=DocumentTopic.Source.MANUAL).exclude(
+        document__text=""
+    )
+
+
+def _model_is_current(user_id: int, stored: ClassifierModel | None) -> bool:
+    """Whether `stored` already knows the person's filing: as many examples as they have now, none newer than
+    the model, in a format this release reads. Fewer than two topics filed by hand leave nothing to learn."""
+    filing = _manual_examples(user_id).aggregate(
+        examples=Count("pk"), topics=Count("topic_id", distinct=True), newest=Max("created")
+    )
+    if filing["topics"] < 2:
+        return stored is None
+    return (
+        stored is not None
+        and stored.examples == filing["examples"]
+        and stored.trained >= filing["newest"]
+        and _builtin().usable(bytes(stored.data))
+    )
+
+
+def _current_model(owner: User) -> bytes | None:
+    """The person's model, trained first if their filing by hand has changed since: a document that arrives
+    right after they filed others by hand is judged by what those taught, not by an older model."""
+    stored = ClassifierModel.objects.filter(user=owner).first()
+    if not _model_is_current(owner.pk, stored):
+        model_train(user_id=owner.pk)
+        stored = ClassifierModel.objects.filter(user=owner).first()
+    return bytes(stored.data) if stored is not None else None
+
+
+def model_train(*, user_id: int, only_if_stale: bool = False) -> bool:
+    """Retrain a person's built-in classifier from their manual assignments; False if too few to learn from.
+
+    `only_if_stale` skips the work when the stored model already knows every assignment (many quick changes
+    by hand queue many retrainings; the first one that runs after the last change does them all)."""
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         return False
-    examples = list(
-        DocumentTopic.objects.filter(document__owner_id=user_id, source=DocumentTopic.Source.MANUAL)
-        .exclude(document__text="")
-        .values_list("document__text", "topic_id")
-    )
+    if only_if_stale:
+        stored = ClassifierModel.objects.filter(user_id=user_id).first()
+        if _model_is_current(user_id, stored):
+            return stored is not None
+    examples = list(_manual_examples(user_id).values_list("document__text", "topic_id"))
     builtin = _builtin()
     infos = [builtin.TopicInfo(t.pk, t.name, t.description) for t in _candidate_topics(user)]
     model = builtin.train(examples, infos)

@@ -47,3 +47,25 @@ def test_nobody_else_reaches_the_confirmation(client, alice, bob):
         assert client.get(f"/topics/{topic.pk}/delete/").status_code == 404
         assert client.post(f"/topics/{topic.pk}/delete/").status_code == 404
     assert Topic.objects.filter(pk__in=[own.pk, system.pk]).count() == 2
+
+
+def test_the_topics_page_says_how_many_documents_each_topic_has_learnt_from(client, alice, bob):
+    """D-15, T-01: beside its documents, each topic shows how many the person filed under it by hand with text in
+    them: what the built-in classifier learns from. Documents it filed itself and another person's do not count."""
+    topic = TopicFactory(owner=alice, name="Letters")
+    for text in ("Dear sir", "Dear madam", ""):
+        document = DocumentFactory(owner=alice, text=text)
+        DocumentTopic.objects.create(document=document, topic=topic, source=DocumentTopic.Source.MANUAL)
+    guessed = DocumentFactory(owner=alice, text="Dear all")
+    DocumentTopic.objects.create(document=guessed, topic=topic, source=DocumentTopic.Source.BUILTIN, confidence=0.9)
+    shared = TopicFactory(owner=None, name="Shared")
+    theirs = DocumentFactory(owner=bob, text="Hello")
+    DocumentTopic.objects.create(document=theirs, topic=shared, source=DocumentTopic.Source.MANUAL)
+    client.force_login(alice)
+    page = client.get("/topics/").content.decode()
+    row = page[page.index(f'data-topic-id="{topic.pk}"') :]
+    assert '<td class="num" data-document-count>4</td>' in row[: row.index("</tr>")]
+    assert '<td class="num" data-learnt-from>2</td>' in row[: row.index("</tr>")]
+    row = page[page.index(f'data-topic-id="{shared.pk}"') :]
+    assert '<td class="num" data-learnt-from>0</td>' in row[: row.index("</tr>")]
+    assert "Learnt from" in page
