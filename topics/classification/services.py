@@ -223,14 +223,29 @@ def _model_is_current(user_id: int, stored: ClassifierModel | None) -> bool:
     )
 
 
+# Training takes seconds per hundred examples (calibration fits the model five more times), so a document is not
+# held up for it when the stored model already knows this share of the person's filing by hand: the background
+# retraining queued by that filing (topics.tasks) brings the model up to date.
+KNOWN_SHARE_TO_SKIP_TRAINING = 0.8
+
+
 def _current_model(owner: User) -> bytes | None:
-    """The person's model, trained first if their filing by hand has changed since: a document that arrives
-    right after they filed others by hand is judged by what those taught, not by an older model."""
+    """The person's model, trained first if their filing by hand has changed much since: a document that
+    arrives right after they filed others by hand is judged by what those taught, not by an older model."""
     stored = ClassifierModel.objects.filter(user=owner).first()
-    if not _model_is_current(owner.pk, stored):
+    if _needs_training_now(owner.pk, stored):
         model_train(user_id=owner.pk)
         stored = ClassifierModel.objects.filter(user=owner).first()
     return bytes(stored.data) if stored is not None else None
+
+
+def _needs_training_now(user_id: int, stored: ClassifierModel | None) -> bool:
+    if _model_is_current(user_id, stored):
+        return False
+    if stored is None or not _builtin().usable(bytes(stored.data)):
+        return True
+    examples = _manual_examples(user_id).count()
+    return stored.examples < examples * KNOWN_SHARE_TO_SKIP_TRAINING
 
 
 def model_train(*, user_id: int, only_if_stale: bool = False) -> bool:

@@ -80,3 +80,31 @@ def test_real_documents_filed_by_hand_teach_the_next_uploads(alice, worker):
     # Offline, a model trained on these 120 files 23 of the 30, all of them rightly.
     assert right >= 20, (right, wrong)
     assert wrong <= 2, (right, wrong)
+
+
+def test_a_few_new_examples_do_not_hold_a_document_up_for_training_but_many_do(alice):
+    """D-15: training takes seconds per hundred examples, so a classification trains first only when the stored
+    model knows less than KNOWN_SHARE_TO_SKIP_TRAINING of the person's filing; a little newer filing is left to
+    the background retraining it queued."""
+    from documents.tests.factories import DocumentFactory
+    from topics.classification import services
+    from topics.models import DocumentTopic
+
+    split = splits("bbc", 20, 1)[0]
+    topics = {label: TopicFactory(owner=alice, name=f"Subject {index}") for index, label in enumerate(split.labels)}
+
+    def file(examples):
+        for text, label in examples:
+            document = DocumentFactory(owner=alice, text=text)
+            DocumentTopic.objects.create(document=document, topic=topics[label], source=DocumentTopic.Source.MANUAL)
+
+    file(split.train[:50])
+    services.classify(owner=alice, text=split.test[0][0])
+    trained = ClassifierModel.objects.get(user=alice)
+    assert trained.examples == 50
+    file(split.train[50:55])  # 55: the model knows 91 %
+    services.classify(owner=alice, text=split.test[0][0])
+    assert ClassifierModel.objects.get(user=alice).trained == trained.trained
+    file(split.train[55:70])  # 70: it knows 71 %
+    services.classify(owner=alice, text=split.test[0][0])
+    assert ClassifierModel.objects.get(user=alice).examples == 70
