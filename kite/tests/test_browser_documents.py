@@ -11,9 +11,9 @@ from conftest import object_exists, upload_document
 from documents import services
 from documents.models import Document
 from documents.tests.factories import DocumentFactory
-from kite.tests.conftest import SAMPLES, TOPICS, sign_up
+from kite.tests.conftest import SAMPLES, TOPICS, sign_up, teach
 from quotas.models import Quota
-from topics.models import DocumentTopic
+from topics.models import DocumentTopic, Topic
 from topics.tests.factories import TopicFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,7 +25,8 @@ FILING_TIMEOUT = 30_000  # ms: extraction and classification by the real worker
 def test_sign_up_then_upload_three_files_at_once_and_watch_each_get_classified(page, worker, sample_files):
     """UI-02, UI-04, D-05, DOC-01, STORE-04: a new person creates topics, picks a PDF, a DOCX and a text file at
     once; each gets its own progress bar, goes straight to storage, and its state follows the worker to
-    `classified` with topics, without a reload; the list and the quota meter then show all three."""
+    `classified` with topics (the built-in classifier knowing what their earlier filing taught), without a
+    reload; the list and the quota meter then show all three."""
     sign_up(page, "erin")
     expect(page.get_by_text("No documents yet.")).to_be_visible()
 
@@ -35,6 +36,8 @@ def test_sign_up_then_upload_three_files_at_once_and_watch_each_get_classified(p
         page.get_by_label("Description").fill(description)
         page.get_by_role("button", name="Create topic").click()
         expect(page.get_by_role("status")).to_contain_text(f"Topic “{name}” created.")
+    erin = User.objects.get(username="erin")
+    teach(erin, {topic.name: topic for topic in Topic.objects.filter(owner=erin)})
 
     page.get_by_role("link", name="Upload", exact=True).click()
     page.set_input_files("#files", list(sample_files.values()))
