@@ -7,7 +7,6 @@ by OCR is announced through `progress` ("reading page 3 of 12").
 
 from __future__ import annotations
 
-import gc
 import io
 import resource
 import warnings
@@ -75,9 +74,7 @@ def _read_pdf(data: bytes, limits: Limits, progress: Progress) -> Reading:
     if count > limits.max_pages:
         raise ExtractionError(f"This PDF has {count:,} pages; Kite reads documents of at most {limits.max_pages:,}.")
     texts: list[str | None] = [extraction.pdf_page_text(page) for page in pages]
-    # pypdf's objects refer to each other: let them go now, before OCR draws the pages one by one.
     del pages
-    gc.collect()
     scanned = [number for number, text in enumerate(texts) if text is None or _letters(text) < MIN_TEXT_LAYER_CHARS]
     reading = Reading(pages=count, text_source=TEXT)
     thumbnail_made = False
