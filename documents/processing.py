@@ -148,7 +148,8 @@ def _finish(
     """Write the outcome once: only if the document is still this run's (not deleted, not re-queued)."""
     with transaction.atomic():
         current = Document.objects.select_for_update().filter(pk=document.pk).first()
-        if current is None and thumbnail:
+        if current is None:
+            # Deleted while it was read: a thumbnail this run may have stored since the deletion goes too.
             _forget_thumbnail(document)
         if current is None or current.state != Document.State.PROCESSING:
             return False

@@ -141,6 +141,7 @@ def _render(page, max_pixels: int) -> Image.Image:
 
 
 def _pdf_thumbnail(pdfium) -> bytes | None:
+    """The first page drawn small, or None: a page PDFium cannot draw costs the thumbnail, not the document."""
     if len(pdfium) == 0:
         return None
     page = pdfium[0]
@@ -148,6 +149,8 @@ def _pdf_thumbnail(pdfium) -> bytes | None:
         width, height = page.get_size()
         scale = min(THUMBNAIL_SIZE[0] / max(width, 1.0), THUMBNAIL_SIZE[1] / max(height, 1.0))
         return _thumbnail_bytes(page.render(scale=scale).to_pil())
+    except (ValueError, OSError, ArithmeticError, RuntimeError):  # pypdfium2's PdfiumError is a RuntimeError
+        return None
     finally:
         page.close()
 

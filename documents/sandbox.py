@@ -51,6 +51,7 @@ def read_limited(
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        env=_child_environment(),
     )
     deadline_passed = threading.Event()
 
@@ -91,6 +92,15 @@ def read_limited(
     return Reading(**answer, thumbnail=base64.b64decode(thumbnail) if thumbnail else None)
 
 
+# All a reader needs of the worker's environment: never its database address, storage keys or secrets, which a
+# parser bug exploited by a hostile file could otherwise read.
+_PASSED_ON = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "TMPDIR", "TESSDATA_PREFIX")
+
+
+def _child_environment() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if name in _PASSED_ON}
+
+
 def _parse(line: bytes) -> dict:
     try:
         message = json.loads(line)
@@ -128,8 +138,21 @@ def _near_memory_limit(memory_bytes: int) -> bool:
     return False
 
 
+def _die_with_parent() -> None:
+    """The child leads its own process group, so a worker killed outright sends it no signal: the kernel does."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the worker died before the line above ran
+        os._exit(1)
+
+
 def _child(argv: list[str]) -> dict:
     memory_bytes = int(argv[3])
+    _die_with_parent()
     _limit(int(argv[1]), int(argv[2]), memory_bytes)
     from documents import ocr, reading
 

@@ -175,7 +175,11 @@ def part_urls(upload: MultipartUpload, numbers) -> list[dict]:
         {
             "number": number,
             "url": storage.presigned_part(
-                key=key, upload_id=upload.upload_id, number=number, sha256=upload.part_sha256[number - 1]
+                key=key,
+                upload_id=upload.upload_id,
+                number=number,
+                sha256=upload.part_sha256[number - 1],
+                size=upload.part_bytes(number),
             ),
         }
         for number in numbers

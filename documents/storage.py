@@ -111,15 +111,17 @@ def multipart_create(*, key: str, content_type: str) -> str:
     return answer["UploadId"]
 
 
-def presigned_part(*, key: str, upload_id: str, number: int, sha256: str) -> str:
-    """A PUT of one part, pinned to its SHA-256 (hex): the browser must send that checksum as the signed
-    `x-amz-checksum-sha256` header, and storage refuses a body that does not match it (BadDigest)."""
+def presigned_part(*, key: str, upload_id: str, number: int, sha256: str, size: int) -> str:
+    """A PUT of one part, pinned to its SHA-256 (hex) and its length: the browser must send that checksum as the
+    signed `x-amz-checksum-sha256` header, and storage refuses a body that does not match it (BadDigest); the
+    length is signed too, so no part can hold more than its share of the reserved bytes (UP-03)."""
     params = {
         "Bucket": _bucket(),
         "Key": key,
         "UploadId": upload_id,
         "PartNumber": number,
         "ChecksumSHA256": sha256_hex_to_b64(sha256),
+        "ContentLength": size,
     }
     try:
         return _client("documents_public").generate_presigned_url(

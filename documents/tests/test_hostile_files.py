@@ -7,6 +7,7 @@ paragraphs (gigabytes of memory).
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -165,3 +166,13 @@ def test_a_run_stopped_at_its_time_limit_ends_failed_not_processing(alice, monke
     process_document(str(document.pk))  # calling an actor runs it here and now
     document.refresh_from_db()
     assert (document.state, document.error) == ("failed", TOOK_TOO_LONG)
+
+
+def test_the_reader_never_sees_the_workers_secrets(monkeypatch):
+    """READ-03: the child that parses hostile files gets a bare environment: no database address, storage keys or
+    secret key for a parser bug to read."""
+    monkeypatch.setenv("DATABASE_URL", "postgres://kite:hunter2@db/kite")
+    monkeypatch.setenv("S3_SECRET_ACCESS_KEY", "hunter2")
+    monkeypatch.setenv("SECRET_KEY", "hunter2")
+    passed = sandbox._child_environment()
+    assert "hunter2" not in str(passed) and passed["PATH"] == os.environ["PATH"]

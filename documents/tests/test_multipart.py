@@ -157,18 +157,18 @@ def test_a_part_with_the_wrong_checksum_is_refused_by_storage(alice, alice_api, 
     assert alice_api.post(f"/api/documents/{document_id}/confirm/").json()["missing_parts"] == [1, 2, 3]
 
 
-def test_parts_of_the_wrong_size_are_refused_at_confirm(alice, alice_api, multipart_settings):
-    """UP-01, UP-03: confirm checks each listed part's size against the declared file: parts cut otherwise (their
-    checksums were announced for them) are not joined; 409 size_mismatch, upload and reservation given up."""
+def test_parts_of_the_wrong_size_are_refused_by_storage(alice, alice_api, multipart_settings):
+    """UP-01, UP-03: each part URL is pinned to the part's length too: parts cut otherwise (their checksums were
+    announced for them), or far larger than the reservation, are refused by storage and nothing is stored; a
+    confirm then finds the parts missing."""
     data = hashlib.sha256(b"cut").digest() * (12 * MIB // 32)
     cuts = [data[: 6 * MIB], data[6 * MIB : 11 * MIB], data[11 * MIB :]]
     answer = ask(alice_api, data, part_sha256=[hashlib.sha256(cut).hexdigest() for cut in cuts])
-    assert put_parts(answer.json()["upload"]["parts"], cuts) == [200, 200, 200]
+    assert put_parts(answer.json()["upload"]["parts"], cuts) == [403, 200, 403]
     document = Document.objects.get(pk=answer.json()["document"]["id"])
+    assert [part["number"] for part in alice_api.get(f"/api/documents/{document.pk}/parts/").json()["uploaded"]] == [2]
     refused = alice_api.post(f"/api/documents/{document.pk}/confirm/")
-    assert refused.status_code == 409 and refused.json()["code"] == "size_mismatch"
-    assert not Document.objects.filter(pk=document.pk).exists()
-    assert Quota.objects.get(user=alice).reserved_bytes == 0
+    assert refused.status_code == 409 and refused.json()["missing_parts"] == [1, 3]
 
 
 @pytest.mark.parametrize(
