@@ -170,13 +170,8 @@ class ListedUpload:
 
 def multipart_uploads(prefix: str):
     """Every multipart upload in progress under `prefix`."""
-    try:
-        pages = _client().get_paginator("list_multipart_uploads").paginate(Bucket=_bucket(), Prefix=prefix)
-        for page in pages:
-            for item in page.get("Uploads", []) or []:
-                yield ListedUpload(item["Key"], item["UploadId"], item["Initiated"])
-    except (ClientError, BotoCoreError) as exc:
-        raise StorageUnavailable() from exc
+    for item in _listed("list_multipart_uploads", "Uploads", prefix):
+        yield ListedUpload(item["Key"], item["UploadId"], item["Initiated"])
 
 
 def head(key: str) -> StoredObject | None:
@@ -258,12 +253,16 @@ class ListedObject:
 
 
 def list_objects(prefix: str):
-    """Every object under `prefix`, page by page (storage answers a thousand at a time)."""
+    """Every object under `prefix`."""
+    for item in _listed("list_objects_v2", "Contents", prefix):
+        yield ListedObject(item["Key"], item["Size"], item["LastModified"])
+
+
+def _listed(operation: str, field: str, prefix: str):
+    """The entries of a listing under `prefix`, page by page (storage answers a thousand at a time)."""
     try:
-        pages = _client().get_paginator("list_objects_v2").paginate(Bucket=_bucket(), Prefix=prefix)
-        for page in pages:
-            for item in page.get("Contents", []):
-                yield ListedObject(item["Key"], item["Size"], item["LastModified"])
+        for page in _client().get_paginator(operation).paginate(Bucket=_bucket(), Prefix=prefix):
+            yield from page.get(field) or []
     except (ClientError, BotoCoreError) as exc:
         raise StorageUnavailable() from exc
 

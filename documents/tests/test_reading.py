@@ -35,6 +35,14 @@ MIB = 1024 * 1024
 pytestmark = pytest.mark.slow  # OCR takes seconds a page
 
 
+def read_in_child(data: bytes, content_type: str, filename: str, limits: Limits = LIMITS, progress=None):
+    """The document read as the worker reads it: in the limited child process (documents.sandbox)."""
+    extra = {"progress": progress} if progress else {}
+    return sandbox.read_limited(
+        data, content_type=content_type, filename=filename, limits=limits, seconds=20, memory_bytes=1536 * MIB, **extra
+    )
+
+
 def _files() -> dict[str, tuple[str, bytes, int]]:
     note = scans.photo(NOTE)
     other = scans.photo("Library card renewal\nReturn the books by Friday", seed=3)
@@ -153,14 +161,8 @@ def test_progress_is_announced_page_by_page_and_shown(alice, alice_api, client):
     """READ-04: the child says which page it reads; the worker records it and the pages show it."""
     images = [scans.photo(f"Page {number} of the minutes", seed=number) for number in range(3)]
     seen: list[tuple[int, int]] = []
-    sandbox.read_limited(
-        scans.tiff(images),
-        content_type="image/tiff",
-        filename="minutes.tiff",
-        limits=LIMITS,
-        seconds=20,
-        memory_bytes=1536 * MIB,
-        progress=lambda page, pages: seen.append((page, pages)),
+    read_in_child(
+        scans.tiff(images), "image/tiff", "minutes.tiff", progress=lambda page, pages: seen.append((page, pages))
     )
     assert seen == [(1, 3), (2, 3), (3, 3)]
     document = upload_document(alice_api, b"minutes", filename="m.txt")
@@ -176,14 +178,7 @@ def test_reading_stops_at_its_time_budget_and_says_so():
     """READ-03: past KITE_OCR_SECONDS the pages read so far are kept, and the document says it was read in part."""
     images = [scans.photo(f"Chapter {number}: the harbour", seed=number) for number in range(3)]
     limits = Limits(**{**LIMITS.__dict__, "ocr_seconds": 0})
-    read = sandbox.read_limited(
-        scans.tiff(images),
-        content_type="image/tiff",
-        filename="book.tiff",
-        limits=limits,
-        seconds=20,
-        memory_bytes=1536 * MIB,
-    )
+    read = read_in_child(scans.tiff(images), "image/tiff", "book.tiff", limits=limits)
     assert read.partial.startswith("Only 1 of 3 pages were read")
     assert "Chapter 0" in read.text and "Chapter 2" not in read.text
 
@@ -193,27 +188,13 @@ def test_pages_scanned_sideways_or_upside_down_are_read_upright(angle):
     """READ-01: a page fed into the scanner the wrong way is read the right way up."""
     page = next(page for page in scans.pages(dpis=(300,)) if page.name == "en-letter" and not page.scanned)
     turned = page.image.rotate(angle, expand=True)
-    read = sandbox.read_limited(
-        scans.encoded(turned),
-        content_type="image/png",
-        filename="turned.png",
-        limits=LIMITS,
-        seconds=20,
-        memory_bytes=1536 * MIB,
-    )
+    read = read_in_child(scans.encoded(turned), "image/png", "turned.png")
     assert scans.word_recall(page.truth, read.text) >= 0.9
 
 
 def test_a_damaged_image_fails_with_a_reason():
     with pytest.raises(ExtractionError, match="damaged"):
-        sandbox.read_limited(
-            b"\x89PNG\r\n\x1a\n" + b"\0" * 100,
-            content_type="image/png",
-            filename="x.png",
-            limits=LIMITS,
-            seconds=5,
-            memory_bytes=1536 * MIB,
-        )
+        read_in_child(b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "image/png", "x.png")
 
 
 def test_a_scanned_article_is_filed_as_its_text_would_be_by_what_the_learner_learnt(alice, alice_api):
