@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "django_dramatiq",
     "axes",
     "kite",
+    "activity",
     "accounts",
     "quotas",
     "topics",
