@@ -6,12 +6,14 @@ to a bad value; the page ignores it, since a hand-edited address should still sh
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.http import QueryDict
+from django.utils import timezone
 
 from documents import search
 from documents.models import Document, DocumentQuerySet
@@ -99,3 +101,23 @@ def document_filter(params: QueryDict, queryset: DocumentQuerySet, request, *, l
             params.pop(name, None)
         filterset = DocumentFilter(params, queryset=queryset, request=request)
     return filterset
+
+
+RECENT_UPLOADS_HOURS = 24
+RECENT_UPLOADS_SHOWN = 20
+
+
+def recent_uploads(user) -> list[Document]:
+    """The person's uploads of the last day for the upload page, those that failed first, then newest first.
+
+    What the page's own session showed is gone once the person leaves it; these rows come from Kite's records,
+    so the results (and uploads left unfinished) are still there when they come back.
+    """
+    since = timezone.now() - timedelta(hours=RECENT_UPLOADS_HOURS)
+    failed_first = Case(When(state=Document.State.FAILED, then=Value(0)), default=Value(1))
+    return list(
+        Document.objects.owned_by(user)
+        .filter(created__gte=since)
+        .with_topics()
+        .order_by(failed_first, "-created", "-pk")[:RECENT_UPLOADS_SHOWN]
+    )

@@ -142,10 +142,13 @@ def _state_of(document: Document, detailed: bool) -> dict:
 def document_upload(request):
     """UI-02, UP-01: the page hashes and sends files straight to storage (large ones in parts); the limits let it
     refuse early."""
+    recent = selectors.recent_uploads(request.user)
     context = {
         "max_upload_bytes": settings.KITE_MAX_UPLOAD_BYTES,
         "multipart_threshold": settings.KITE_MULTIPART_THRESHOLD,
         "part_size": settings.KITE_MULTIPART_PART_SIZE,
+        "recent": recent,
+        "recent_failed": sum(document.state == Document.State.FAILED for document in recent),
     }
     return render(request, "documents/upload.html", context)
 
