@@ -11,7 +11,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -27,6 +27,9 @@ ORDERINGS = {
     "-title": ("-title", "-pk"),
     "-size_bytes": ("-size_bytes", "-pk"),
     "size_bytes": ("size_bytes", "pk"),
+    # Undated documents last either way, newest added first among them.
+    "-date": (F("date").desc(nulls_last=True), "-created", "-pk"),
+    "date": (F("date").asc(nulls_last=True), "-created", "-pk"),
 }
 ORDERING_LABELS = {
     "-created": "Newest first",
@@ -35,6 +38,8 @@ ORDERING_LABELS = {
     "-title": "Title Z–A",
     "-size_bytes": "Largest first",
     "size_bytes": "Smallest first",
+    "-date": "Dated newest first",
+    "date": "Dated oldest first",
 }
 DEFAULT_ORDERING = "-created"
 BEST_MATCH = ("-search_rank", "-created", "-pk")
@@ -67,6 +72,9 @@ class DocumentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", strip=True)
     topic = IdFilter(field_name="assignments__topic_id", min_value=1, max_value=MAX_ID)
     state = django_filters.ChoiceFilter(choices=Document.State.choices)
+    # The document's own date, from and to (inclusive).
+    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte")
     ordering = django_filters.ChoiceFilter(choices=list(ORDERING_LABELS.items()), method="filter_ordering")
 
     class Meta:

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<uuid:pk>/delete/", views.document_delete, name="delete"),
     path("<uuid:pk>/topics/", views.document_topics, name="topics"),
     path("<uuid:pk>/classify/", views.document_reclassify, name="classify"),
+    path("<uuid:pk>/date/", views.document_date, name="date"),
 ]
