@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import cast
 
 from django.conf import settings
@@ -31,14 +32,25 @@ def topic_assignments_of(document: Document) -> list[DocumentTopic]:
 
 class DocumentQuerySet(models.QuerySet["Document"]):
     def owned_by(self, user) -> DocumentQuerySet:
-        return self.filter(owner=user)
+        """`user`'s documents outside the trash: what every page and endpoint but the trash's own may see (LIFE-01)."""
+        return self.filter(owner=user).live()
+
+    def in_trash_of(self, user) -> DocumentQuerySet:
+        """`user`'s documents in the trash (LIFE-01)."""
+        return self.filter(owner=user).trashed()
+
+    def live(self) -> DocumentQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+    def trashed(self) -> DocumentQuerySet:
+        return self.filter(deleted_at__isnull=False)
 
     def with_topics(self) -> DocumentQuerySet:
         return self.prefetch_related(topic_assignments())
 
     def stored(self) -> DocumentQuerySet:
-        """Documents whose bytes are confirmed and charged to the quota."""
-        return self.exclude(state=Document.State.UPLOADING)
+        """Documents whose bytes are confirmed and charged to the quota: neither uploads in flight nor the trash."""
+        return self.exclude(state=Document.State.UPLOADING).live()
 
 
 _DocumentManagerBase = models.Manager.from_queryset(DocumentQuerySet)
@@ -75,6 +87,12 @@ class Document(models.Model):
     # documents.processing.MAX_ATTEMPTS it ends failed instead of being read again.
     attempts = models.PositiveSmallIntegerField(default=0)
     text = models.TextField(blank=True)
+    # LIFE-01: set while the document is in the trash; its bytes are no longer charged, its object stays until
+    # the trash is purged. Only the trash's pages and endpoints see such a document.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # LIFE-02: the text of the document's notes, one after another, kept by documents.services whenever a note
+    # is added or deleted, so the search vector (a generated column, which can read only this row) finds them.
+    notes_text = models.TextField(blank=True, editable=False)
 
     # What reading the document found (READ-01..04): its pages, where its text came from, the OCR engine that
     # read it, a note when only part of it could be read, and when its thumbnail was stored (thumbnail_key).
@@ -126,6 +144,11 @@ class Document(models.Model):
             models.Index(fields=["state", "created"], name="document_state_created"),
             # fastupdate off: writes come from background workers, and searches never wade through a pending list.
             search.SearchVectorIndex(fields=["search_vector"], name="document_search", fastupdate=False),
+            # The trash is small beside the live documents: its lists and the purge read only these entries.
+            models.Index(
+                fields=["owner", "-deleted_at"], name="document_owner_trash", condition=Q(deleted_at__isnull=False)
+            ),
+            models.Index(fields=["deleted_at"], name="document_trash_since", condition=Q(deleted_at__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(size_bytes__gte=0), name="document_size_not_negative"),
@@ -151,6 +174,17 @@ class Document(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.state in (self.State.QUEUED, self.State.PROCESSING)
+
+    @property
+    def in_trash(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def purge_after(self) -> datetime | None:
+        """When the scheduler deletes a trashed document for good (KITE_TRASH_DAYS after it was trashed)."""
+        if self.deleted_at is None:
+            return None
+        return self.deleted_at + timedelta(days=settings.KITE_TRASH_DAYS)
 
     @property
     def thumbnail_key(self) -> str:
@@ -229,6 +263,22 @@ class StorageDeletion(models.Model):
     def due(cls) -> Q:
         """Deletions to try now: never done yet, or done once and their upload form has expired since."""
         return Q(deleted_once=False) | Q(repeat_until__lte=timezone.now())
+
+
+class Note(models.Model):
+    """LIFE-02: a note its owner wrote on a document; private as the document is, and gone with it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField()
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created"]
+
+    def __str__(self) -> str:
+        # Never the text: a note is as private as its document, wherever a note is named.
+        return f"Note {self.pk}"
 
 
 class MultipartUpload(models.Model):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0011_storage_deletion_repeat'),
+        ('documents', '0012_trash_and_notes'),
         ('topics', '0004_classification_tables_renamed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
