@@ -12,7 +12,7 @@ def test_a_malformed_uuid_answers_404_to_staff(staff, client):
     assert client.get("/admin/r/999999/anything/").status_code == 404
 
 
-def test_the_redirect_stays_behind_the_admin_login(client):
+def test_the_redirect_stays_behind_the_admin_login(client, db):
     content_type = ContentType.objects.get_for_model(Document)
     answer = client.get(f"/admin/r/{content_type.pk}/not-a-uuid/")
     assert answer.status_code == 302
