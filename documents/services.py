@@ -18,6 +18,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from activity import services as activity
 from documents import search, storage
 from documents.models import Document, MultipartUpload, StorageDeletion
 from documents.tasks import drain_storage_deletions, process_document
@@ -34,7 +35,7 @@ from kite.errors import (
     UploadMissing,
 )
 from quotas.models import Quota
-from topics.models import DocumentTopic, Topic
+from topics.models import DocumentTopic, RejectedSuggestion, Topic
 from topics.tasks import train_builtin_model
 
 logger = logging.getLogger(__name__)
@@ -408,7 +409,8 @@ def document_search(owner: User, q: str, queryset: QuerySet[Document] | None = N
 
 @transaction.atomic
 def document_update(*, user: User, document: Document, title: str | None = None, topic_ids=None) -> Document:
-    """Rename, and/or set the document's topics by hand (T-01): listed topics become manual."""
+    """Rename, and/or set the document's topics by hand (T-01): listed topics become manual (a listed suggestion
+    is accepted); suggestions left out stay suggestions, since they were never the document's filing."""
     if title is not None:
         document.title = title.strip() or document.title
         document.save(update_fields=["title", "updated"])
@@ -417,7 +419,7 @@ def document_update(*, user: User, document: Document, title: str | None = None,
         found = set(Topic.objects.visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True))
         if found != wanted:
             raise InvalidInput("Unknown topic ids: " + ", ".join(map(str, sorted(wanted - found))))
-        DocumentTopic.objects.filter(document=document).exclude(topic_id__in=wanted).delete()
+        DocumentTopic.objects.filed().filter(document=document).exclude(topic_id__in=wanted).delete()
         DocumentTopic.objects.filter(document=document, topic_id__in=wanted).update(
             source=DocumentTopic.Source.MANUAL, confidence=None
         )
@@ -428,6 +430,40 @@ def document_update(*, user: User, document: Document, title: str | None = None,
         # If the broker is down the model is only a little older; the next change retrains it.
         transaction.on_commit(lambda: _send_quietly(train_builtin_model, user.pk))
     return document
+
+
+def suggestion_accept(*, user: User, document: Document, topic_id: int) -> DocumentTopic:
+    """A suggested topic becomes a manual one, and teaches the built-in classifier as filing by hand does."""
+    with transaction.atomic():
+        assignment = _suggestion(document, topic_id)
+        assignment.source = DocumentTopic.Source.MANUAL
+        assignment.confidence = None
+        assignment.save(update_fields=["source", "confidence"])
+        activity.record(user, activity.Action.TOPICS, document=document, detail=f"Accepted “{assignment.topic}”")
+        transaction.on_commit(lambda: _send_quietly(train_builtin_model, user.pk))
+    return assignment
+
+
+def suggestion_reject(*, user: User, document: Document, topic_id: int) -> DocumentTopic:
+    """A suggested topic goes, and is remembered: no classifier suggests or files it on this document again."""
+    with transaction.atomic():
+        assignment = _suggestion(document, topic_id)
+        assignment.delete()
+        RejectedSuggestion.objects.get_or_create(document=document, topic_id=topic_id)
+        activity.record(user, activity.Action.TOPICS, document=document, detail=f"Rejected “{assignment.topic}”")
+    return assignment
+
+
+def _suggestion(document: Document, topic_id: int) -> DocumentTopic:
+    assignment = (
+        DocumentTopic.objects.select_for_update(of=("self",))
+        .select_related("topic")
+        .filter(document=document, topic_id=topic_id, source=DocumentTopic.Source.SUGGESTED)
+        .first()
+    )
+    if assignment is None:
+        raise NotFound("This document has no such suggestion (any more).")
+    return assignment
 
 
 def _send_quietly(actor, *args) -> None:
