@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from documents import search, selectors, services, storage
+from documents.forms import TitleForm
 from documents.models import Document
 from kite.errors import KiteError
 from kite.parsing import MAX_ID, is_whole_number
@@ -157,14 +158,31 @@ PREVIEW_KINDS = {"application/pdf": "pdf", "text/plain": "text"}
 @login_required
 def document_detail(request, pk):
     """UI-03: metadata, inline preview of safe types, topics with source and confidence, and the actions."""
-    document = _own_document(request, pk)
+    return _render_detail(request, _own_document(request, pk))
+
+
+def _render_detail(request, document: Document, title_form: TitleForm | None = None, status: int = 200):
     assigned = {a.topic_id for a in document.assignments.all() if not a.is_suggestion}
     topics = [(topic, topic.pk in assigned) for topic in Topic.objects.visible_to(request.user)]
     preview = None
     if document.state != Document.State.UPLOADING and document.content_type in storage.SAFE_INLINE_TYPES:
         preview = "image" if document.content_type.startswith("image/") else PREVIEW_KINDS[document.content_type]
-    context = {"document": document, "topics": topics, "preview": preview}
-    return render(request, "documents/detail.html", context)
+    title_form = title_form or TitleForm(initial={"title": document.title})
+    context = {"document": document, "topics": topics, "preview": preview, "title_form": title_form}
+    return render(request, "documents/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def document_title(request, pk):
+    """Rename the document; a blank or overlong title shows the page again with the error, and changes nothing."""
+    document = _own_document(request, pk)
+    form = TitleForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, document, form, status=400)
+    services.document_update(user=request.user, document=document, title=form.cleaned_data["title"])
+    messages.success(request, "Title saved.")
+    return redirect(document)
 
 
 @login_required
