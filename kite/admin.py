@@ -3,11 +3,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, Q, Sum
-from django.template.defaultfilters import filesizeformat
 from django_dramatiq.models import Task
 
 from accounts.models import User
 from documents.models import Document
+from kite.templatetags.sizes import filesize
 from quotas.models import Quota
 
 # Task rows hold actor arguments, which name documents: not for staff eyes.
@@ -55,7 +55,7 @@ class KiteUserAdmin(UserAdmin):
             tokens = user.api_tokens.count()
             summary.append(
                 f"{user.username}: {stored['count']} document{'s' if stored['count'] != 1 else ''} "
-                f"({filesizeformat(stored['size'] or 0)}), {topics} topic{'s' if topics != 1 else ''}, "
+                f"({filesize(stored['size'] or 0)}), {topics} topic{'s' if topics != 1 else ''}, "
                 f"{tokens} API token{'s' if tokens != 1 else ''}"
             )
         return summary, model_count, perms_needed, [f"{len(protected)} protected object(s)"] if protected else []

@@ -161,6 +161,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "quotas.context_processors.quota",
             ],
+            "builtins": ["kite.templatetags.sizes"],
         },
     },
 ]
