@@ -10,6 +10,9 @@ from documents.models import Document
 from kite.templatetags.sizes import filesize
 from quotas.models import Quota
 
+admin.site.site_header = admin.site.site_title = "Kite administration"
+admin.site.index_title = "Users, quotas and system topics"
+
 # Task rows hold actor arguments, which name documents: not for staff eyes.
 if admin.site.is_registered(Task):
     admin.site.unregister(Task)
