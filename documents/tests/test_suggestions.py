@@ -4,6 +4,7 @@
 import pytest
 from django.test import Client
 
+from activity.models import Event
 from conftest import api_client_for, upload_document
 from devtools.testing.fake_llm import FakeOpenAI
 from documents.models import Document
@@ -98,6 +99,8 @@ def test_accepting_makes_the_topic_manual_and_teaches_the_learner(client, alice)
     assert client.get(f"/documents/?topic={travel.pk}").context["page"].paginator.count == 1
     assert classification_services.model_train(user_id=alice.pk)
     assert ClassifierModel.objects.get(user=alice).examples == 2
+    event = Event.objects.get(owner=alice)
+    assert (event.action, event.document_id, event.detail) == ("topics", document.pk, "Accepted “Travel”")
 
 
 def test_the_api_keeps_suggestions_left_out_of_topic_ids_and_accepts_listed_ones(alice, uploads):

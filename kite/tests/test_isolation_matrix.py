@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from accounts import services as account_services
 from accounts.tests.factories import UserFactory
 from documents.tests.factories import DocumentFactory
+from topics.models import DocumentTopic
 from topics.tests.factories import TopicFactory
 
 METHODS = ["get", "post", "put", "patch", "delete"]
@@ -55,6 +56,8 @@ def object_kind(name: str, converters: dict) -> str | None:
     """Which of alice's objects fills the route's parameter, if it has one."""
     if not converters or name in PUBLIC:
         return None
+    if set(converters) == {"pk", "topic_id"} and name.startswith("documents:"):
+        return "suggestion"  # a document and the topic suggested for it
     assert set(converters) == {"pk"}, f"{name}: teach the isolation matrix about {sorted(converters)}"
     converter = type(converters["pk"]).__name__
     if converter == "UUIDConverter" and ("document" in name or name.startswith("documents:")):
@@ -67,6 +70,10 @@ def object_kind(name: str, converters: dict) -> str | None:
 
 
 def fill(route: str, value) -> str:
+    if isinstance(value, tuple):
+        for part in value:
+            route = fill(route, part).removeprefix("/")
+        return "/" + route
     start = route.index("<")
     return "/" + route[:start] + str(value) + route[route.index(">") + 1 :]
 
@@ -86,12 +93,25 @@ class World:
         )
         self.topic = TopicFactory(owner=alice, name=f"Alice-topic-{uuid.uuid4().hex[:8]}")
         self.token, _ = account_services.token_create(user=alice, name="alice-token-name")
+        DocumentTopic.objects.create(
+            document=self.document, topic=self.topic, source=DocumentTopic.Source.SUGGESTED, confidence=0.5
+        )
 
     def ids(self) -> dict:
-        return {"document": self.document.pk, "topic": self.topic.pk, "token": self.token.pk}
+        return {
+            "document": self.document.pk,
+            "topic": self.topic.pk,
+            "token": self.token.pk,
+            "suggestion": (self.document.pk, self.topic.pk),
+        }
 
 
-MISSING = {"document": uuid.UUID(int=0), "topic": 2_000_000_000, "token": 2_000_000_000}
+MISSING = {
+    "document": uuid.UUID(int=0),
+    "topic": 2_000_000_000,
+    "token": 2_000_000_000,
+    "suggestion": (uuid.UUID(int=0), 2_000_000_000),
+}
 
 
 @pytest.fixture
@@ -166,6 +186,7 @@ def test_matrix_covers_every_object_route():
     kinds = {name: object_kind(name, conv) for _, name, conv in ROUTES}
     assert kinds["api:document-detail"] == "document" and kinds["documents:detail"] == "document"
     assert kinds["api:topic-detail"] == "topic" and kinds["api:token-delete"] == "token"
+    assert kinds["documents:accept"] == kinds["documents:reject"] == "suggestion"
     assert {"api:document-download", "documents:preview", "topics:edit", "token-revoke"} <= {
         name for name, kind in kinds.items() if kind
     }
