@@ -408,12 +408,19 @@ def document_search(owner: User, q: str, queryset: QuerySet[Document] | None = N
 
 
 @transaction.atomic
-def document_update(*, user: User, document: Document, title: str | None = None, topic_ids=None) -> Document:
-    """Rename, and/or set the document's topics by hand (T-01): listed topics become manual (a listed suggestion
-    is accepted); suggestions left out stay suggestions, since they were never the document's filing."""
+def document_update(*, user: User, document: Document, title: str | None = None, topic_ids=None, **changes) -> Document:
+    """Rename, date (`date=`, None to clear), and/or set the document's topics by hand (T-01): listed topics
+    become manual (a listed suggestion is accepted); suggestions left out stay suggestions, since they were never
+    the document's filing. A date set here is the owner's: reading the document again keeps it."""
+    fields = []
     if title is not None:
         document.title = title.strip() or document.title
-        document.save(update_fields=["title", "updated"])
+        fields.append("title")
+    if "date" in changes:
+        document.date, document.date_source = changes["date"], Document.DateSource.MANUAL
+        fields += ["date", "date_source"]
+    if fields:
+        document.save(update_fields=[*fields, "updated"])
     if topic_ids is not None:
         wanted = set(topic_ids)
         found = set(Topic.objects.visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True))

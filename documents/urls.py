@@ -13,6 +13,7 @@ urlpatterns = [
     path("<uuid:pk>/topics/", views.document_topics, name="topics"),
     path("<uuid:pk>/title/", views.document_title, name="title"),
     path("<uuid:pk>/classify/", views.document_reclassify, name="classify"),
+    path("<uuid:pk>/date/", views.document_date, name="date"),
     path("<uuid:pk>/suggestions/<int:topic_id>/accept/", views.document_suggestion, {"accept": True}, name="accept"),
     path("<uuid:pk>/suggestions/<int:topic_id>/reject/", views.document_suggestion, {"accept": False}, name="reject"),
 ]
