@@ -57,6 +57,8 @@ class Classification:
 
     choices: list[tuple[Topic, float]]
     source: str  # a DocumentTopic.Source
+    # Which classifier chose, and with which model, in words: the person's activity log says it (LIFE-06).
+    by: str = ""
 
 
 def _own_settings(user: User) -> ProviderSettings | None:
@@ -158,7 +160,7 @@ def classify(*, owner: User, text: str) -> Classification:
     provider. Raises TransientProviderError (worth retrying) or PermanentProviderError (readable by the owner)."""
     topics = _candidate_topics(owner)
     if not topics:
-        return Classification([], DocumentTopic.Source.BUILTIN)
+        return Classification([], DocumentTopic.Source.BUILTIN, "no classifier: there are no topics to choose from")
     resolved = provider_resolve(owner, _own_settings(owner))
     if resolved.config.kind == ProviderSettings.Kind.BUILTIN:
         builtin = _builtin()
@@ -166,15 +168,23 @@ def classify(*, owner: User, text: str) -> Classification:
         infos = [builtin.TopicInfo(t.pk, t.name, t.description) for t in topics]
         chosen = builtin.choose(builtin.rank(text, infos, model))
         by_id = {t.pk: t for t in topics}
-        return Classification([(by_id[pk], score) for pk, score in chosen if pk in by_id], DocumentTopic.Source.BUILTIN)
+        learnt = "the model learnt from your filing" if model else "topic names alone (no model learnt yet)"
+        return Classification(
+            [(by_id[pk], score) for pk, score in chosen if pk in by_id],
+            DocumentTopic.Source.BUILTIN,
+            f"the built-in learner, with {learnt}",
+        )
     choices = [providers.TopicChoice(t.name, t.description) for t in topics]
     answer = _ask_provider(resolved, text, choices, settings.KITE_PROVIDER_TIMEOUT)
     # A user topic and a system topic may share a name; the person's own wins.
     by_name: dict[str, Topic] = {}
     for topic in sorted(topics, key=lambda t: t.owner_id is not None):
         by_name[topic.name.lower()] = topic
+    whose = "your own provider" if resolved.source == "user" else "the server's default provider"
     return Classification(
-        [(by_name[name.lower()], conf) for name, conf in answer if name.lower() in by_name], DocumentTopic.Source.LLM
+        [(by_name[name.lower()], conf) for name, conf in answer if name.lower() in by_name],
+        DocumentTopic.Source.LLM,
+        f"{whose} ({resolved.config.kind}, model {resolved.config.model or 'unnamed'})",
     )
 
 
