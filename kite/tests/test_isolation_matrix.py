@@ -16,7 +16,9 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from accounts.tests.factories import UserFactory
+from activity.services import Action, record
 from documents.tests.factories import DocumentFactory
+from shares import services as share_services
 from topics.tests.factories import TopicFactory
 
 METHODS = ["get", "post", "put", "patch", "delete"]
@@ -35,8 +37,10 @@ PUBLIC = {
     "api:token-create",
     "api:schema",
     "api:docs",
+    "shares:public",
+    "shares:download",
 }
-SECRET_WORDS = ["Zeppelin-title", "zeppelin-file.pdf", "Alice-topic", "alice-token-name"]
+SECRET_WORDS = ["Zeppelin-title", "zeppelin-file.pdf", "Alice-topic", "alice-token-name", "alice-activity-detail"]
 
 
 def url_patterns(patterns=None, prefix: str = "", namespace: str | None = None):
@@ -59,6 +63,8 @@ def object_kind(name: str, converters: dict) -> str | None:
     converter = type(converters["pk"]).__name__
     if converter == "UUIDConverter" and ("document" in name or name.startswith("documents:")):
         return "document"
+    if converter == "UUIDConverter" and "share" in name:
+        return "share"
     if converter == "IntConverter" and "topic" in name:
         return "topic"
     if converter == "IntConverter" and "token" in name:
@@ -86,12 +92,15 @@ class World:
         )
         self.topic = TopicFactory(owner=alice, name=f"Alice-topic-{uuid.uuid4().hex[:8]}")
         self.token, _ = account_services.token_create(user=alice, name="alice-token-name")
+        self.share, _ = share_services.share_create(user=alice, document_id=self.document.pk)
+        # Something in alice's activity log that only she may read.
+        record(alice, Action.TOKEN_CREATED, document=self.document, detail="alice-activity-detail")
 
     def ids(self) -> dict:
-        return {"document": self.document.pk, "topic": self.topic.pk, "token": self.token.pk}
+        return {"document": self.document.pk, "topic": self.topic.pk, "token": self.token.pk, "share": self.share.pk}
 
 
-MISSING = {"document": uuid.UUID(int=0), "topic": 2_000_000_000, "token": 2_000_000_000}
+MISSING = {"document": uuid.UUID(int=0), "topic": 2_000_000_000, "token": 2_000_000_000, "share": uuid.UUID(int=0)}
 
 
 @pytest.fixture
@@ -169,3 +178,6 @@ def test_matrix_covers_every_object_route():
     assert {"api:document-download", "documents:preview", "topics:edit", "token-revoke"} <= {
         name for name, kind in kinds.items() if kind
     }
+    assert kinds["api:document-shares"] == "document" and kinds["shares:document-share"] == "document"
+    assert kinds["api:share-detail"] == "share" and kinds["shares:revoke"] == "share"
+    assert {"api:activity", "activity:list"} <= set(kinds)
