@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from documents.models import Document
@@ -67,10 +68,16 @@ def _unlocked(request, link: ShareLink) -> bool:
     return value == str(link.pk)
 
 
+@csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 @public
 def share_page(request, token: str):
-    """The title and a download button; a password form first when the link has a password."""
+    """The title and a download button; a password form first when the link has a password.
+
+    The password form needs no CSRF token: it signs nobody in and changes nothing but the cookie that remembers
+    this link's password, and a page sent with `Referrer-Policy: no-referrer` makes browsers post with
+    `Origin: null`, which Django's CSRF check refuses.
+    """
     if not throttle.address_allowed(request):
         return _throttled(request)
     link = _open_link(request, token)
@@ -79,14 +86,13 @@ def share_page(request, token: str):
     if not throttle.link_allowed(link):
         return _throttled(request)
     form = None
-    status = 200
     if not _unlocked(request, link):
         form = SharePasswordForm(request.POST if request.method == "POST" else None)
         if request.method == "POST":
             if not throttle.password_attempts_left(link):
                 return _throttled(request)
             if not form.is_valid():
-                return render(request, "shares/public.html", {"title": link.document.title, "form": form}, status=400)
+                return render(request, "shares/public.html", {"title": link.document.title, "form": form})
             if services.share_password_matches(link, form.cleaned_data["password"]):
                 response = HttpResponseRedirect(request.path)
                 response.set_signed_cookie(
@@ -101,10 +107,10 @@ def share_page(request, token: str):
                 )
                 return response
             throttle.password_failed(link)
+            # The form again, as Django's log-in page answers a wrong password.
             form.add_error(None, "That is not the password of this link.")
-            status = 400
     context = {"title": link.document.title, "form": form, "token": token}
-    return render(request, "shares/public.html", context, status=status)
+    return render(request, "shares/public.html", context)
 
 
 @require_GET  # not HEAD: a link preview's HEAD is no open
