@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
 from activity.api import ActivityList
-from documents.api import DocumentViewSet
+from documents.api import DocumentViewSet, TrashViewSet
 from kite import views
 from quotas.api import quota_detail
 from shares import api as shares_api
@@ -16,6 +16,7 @@ from topics.classification.api import provider_detail
 router = SimpleRouter(use_regex_path=False)
 router.register("documents", DocumentViewSet, basename="document")
 router.register("topics", TopicViewSet, basename="topic")
+router.register("trash", TrashViewSet, basename="trash")
 
 api_patterns = [
     path("auth/token/", accounts_api.token_create, name="token-create"),

@@ -105,18 +105,20 @@ def test_another_persons_document_and_links_answer_404(alice_api, bob_api, docum
 
 
 def test_only_a_stored_document_not_in_the_trash_is_shared(alice_api, document, unique_bytes):
-    """LIFE-04: an upload never finished cannot be shared (409); a trashed document's links answer 404 while it
-    is there, and open again once it is restored."""
+    """LIFE-04, LIFE-01: an upload never finished cannot be shared (409); a trashed document's links answer 404
+    while it is there and it cannot be shared, and they open again once it is restored."""
     unfinished = upload_document(alice_api, unique_bytes(100), confirm=False)
     answer = alice_api.post(f"/api/documents/{unfinished['id']}/shares/", {}, format="json")
     assert answer.status_code == 409 and not ShareLink.objects.exists()
 
     link = make_link(alice_api, document["id"])
-    Document.objects.filter(pk=document["id"]).update(deleted_at=timezone.now())
+    assert alice_api.delete(f"/api/documents/{document['id']}/").status_code == 204  # to the trash
     assert Client().get(path_of(link["url"])).status_code == 404
     assert Client().get(path_of(link["url"]) + "download/").status_code == 404
     assert alice_api.post(f"/api/documents/{document['id']}/shares/", {}, format="json").status_code == 404
-    Document.objects.filter(pk=document["id"]).update(deleted_at=None)
+    assert alice_api.get(f"/api/documents/{document['id']}/shares/").status_code == 404
+    restored = alice_api.post("/api/trash/restore/", {"ids": [document["id"]]}, format="json")
+    assert restored.status_code == 200
     assert Client().get(path_of(link["url"])).status_code == 200
 
 
@@ -173,7 +175,8 @@ def test_a_password_is_asked_before_the_download(alice_api, document):
 
 
 def test_unknown_expired_revoked_and_deleted_all_answer_the_same_404(alice_api, document, unique_bytes):
-    """LIFE-04: every link that does not open answers the same 404, body for body, page and download alike."""
+    """LIFE-04: every link that does not open (unknown, malformed, expired, revoked, its document deleted for good
+    or in the trash) answers the same 404, body for body, page and download alike."""
     expired = make_link(alice_api, document["id"])
     ShareLink.objects.filter(pk=expired["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
     revoked = make_link(alice_api, document["id"])
@@ -181,9 +184,14 @@ def test_unknown_expired_revoked_and_deleted_all_answer_the_same_404(alice_api, 
     other = upload_document(alice_api, unique_bytes(80))
     deleted = make_link(alice_api, other["id"])
     assert alice_api.delete(f"/api/documents/{other['id']}/").status_code == 204
+    assert alice_api.post("/api/trash/empty/", {"ids": [other["id"]]}, format="json").status_code == 204
+    trashed = upload_document(alice_api, unique_bytes(90))
+    in_trash = make_link(alice_api, trashed["id"])
+    assert alice_api.delete(f"/api/documents/{trashed['id']}/").status_code == 204
     unknown = "/s/" + "A" * 43 + "/"
     answers = []
-    for url in [unknown, path_of(expired["url"]), path_of(revoked["url"]), path_of(deleted["url"]), "/s/x/"]:
+    links = [expired, revoked, deleted, in_trash]
+    for url in [unknown, "/s/x/", *(path_of(link["url"]) for link in links)]:
         for suffix in ["", "download/"]:
             answer = Client().get(url + suffix)
             assert answer.status_code == 404, url + suffix
@@ -194,12 +202,14 @@ def test_unknown_expired_revoked_and_deleted_all_answer_the_same_404(alice_api, 
 
 
 def test_deleting_the_document_stops_its_link(alice_api, document):
-    """LIFE-04: deleting a document deletes its links, and the address answers 404."""
+    """LIFE-04, LIFE-01: deleting a document (to the trash) stops its links at once; purging it deletes them."""
     link = make_link(alice_api, document["id"])
     assert Client().get(path_of(link["url"])).status_code == 200
     assert alice_api.delete(f"/api/documents/{document['id']}/").status_code == 204
     assert Client().get(path_of(link["url"])).status_code == 404
+    assert alice_api.post("/api/trash/empty/", {}, format="json").status_code == 204
     assert not ShareLink.objects.exists()
+    assert Client().get(path_of(link["url"])).status_code == 404
 
 
 def test_requests_are_throttled_per_address(alice_api, document, settings):

@@ -10,7 +10,7 @@ from django.db import close_old_connections
 
 from accounts import throttle
 from activity import services as activity_services
-from documents import periodic, reconcile
+from documents import periodic, reconcile, trash
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +19,7 @@ JOBS = [
     ("drain storage deletions", 30, periodic.storage_deletions_drain),
     ("sweep the processing queue", 60, periodic.documents_sweep_queue),
     ("purge stale uploads", 300, periodic.uploads_purge_stale),
+    ("purge documents long in the trash", 3600, trash.trash_purge_expired),
     ("abort multipart uploads nobody finishes", 3600, reconcile.multipart_abort_orphans),
     ("forget old per-address counts", 3600, throttle.attempts_forget_old),
     ("forget activity older than KITE_ACTIVITY_DAYS", 3600, activity_services.events_purge_old),
@@ -28,8 +29,8 @@ JOBS = [
 
 class Command(BaseCommand):
     help = (
-        "Run the periodic jobs (deletion retries, queue sweeper, stale-upload purge, abandoned multipart uploads) "
-        "until stopped."
+        "Run the periodic jobs (deletion retries, queue sweeper, stale-upload purge, trash purge, abandoned multipart "
+        "uploads) until stopped."
     )
 
     def add_arguments(self, parser):
