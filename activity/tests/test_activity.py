@@ -168,3 +168,17 @@ def test_filing_by_a_provider_names_whose_provider_and_model(alice, alice_api, s
         by_own = events(alice_api)[0]["detail"]
     assert by_default == "Filed under Taxes by the server's default provider (openai, model server-model)"
     assert by_own == "Filed under Taxes by your own provider (openai, model alice-model)"
+
+
+def test_the_api_list_costs_the_same_queries_however_many_events(alice, django_assert_num_queries):
+    """LIFE-06: the API page is a count and one query for its events, whether there are 2 or 40."""
+    api = APIClient()
+    api.force_authenticate(alice)
+    for n in range(2):
+        record(alice, Action.SIGN_IN, detail=f"n{n}")
+    with django_assert_num_queries(2):
+        assert len(events(api)) == 2
+    for n in range(38):
+        record(alice, Action.SIGN_IN, detail=f"m{n}")
+    with django_assert_num_queries(2):
+        assert len(events(api)) == 25
