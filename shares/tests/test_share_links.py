@@ -12,7 +12,6 @@ from django.test import Client
 from django.utils import timezone
 
 from conftest import upload_document
-from documents.models import Document
 from shares.models import ShareLink
 
 SHARED_BYTES = b"the shared file's own bytes " * 8
