@@ -2,6 +2,7 @@
 revokes a link on the document page; a fresh browser with no session opens it."""
 
 import re
+from importlib import resources
 
 import pytest
 from playwright.sync_api import expect
@@ -124,3 +125,55 @@ def test_share_and_activity_pages_fit_a_phone_with_labelled_controls(page, stran
     check_page(stranger, url.removeprefix(page.base_url), "harbour-minutes")
     check_page(stranger, "/s/unknown/", "This link does not open")
     stranger.console_errors.remove(NOT_FOUND)
+
+
+AXE = (resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page) -> list[str]:
+    """What axe-core (WCAG 2.1 A and AA) finds on the page as it is now, one line per rule."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE + "\n;undefined")  # through the debugging protocol, which the CSP does not govern
+    return page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
+        ".map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`)",
+        AXE_TAGS,
+    )
+
+
+def test_axe_finds_nothing_on_the_share_and_activity_pages(page, stranger, alice, alice_api, log_in):
+    """UI-05, LIFE-04, LIFE-06: axe-core finds no violation on the Share section, a new link's page, the
+    activity page, or a link's public pages (title, password form, wrong password, not found), at desktop and
+    phone width, in light and dark mode."""
+    document = upload_document(alice_api, FILE_BYTES, filename="harbour-minutes.txt")
+    open_url = alice_api.post(f"/api/documents/{document['id']}/shares/", {}, format="json").json()["url"]
+    locked_url = alice_api.post(f"/api/documents/{document['id']}/shares/", {"password": "pw"}, format="json")
+    locked = locked_url.json()["url"].replace("http://testserver", "")
+    log_in(alice)
+    found = []
+    for scheme in ["light", "dark"]:
+        for viewport in [{"width": 1280, "height": 900}, PHONE]:
+            for browser_page in (page, stranger):
+                browser_page.emulate_media(color_scheme=scheme)
+                browser_page.set_viewport_size(viewport)
+            where = f"{viewport['width']} px, {scheme}"
+            page.goto(f"{page.base_url}/documents/{document['id']}/")
+            page.get_by_text("Make a link").click()
+            found += [f"document page ({where}): {line}" for line in axe_violations(page)]
+            page.get_by_role("button", name="Make link").click()
+            expect(page.get_by_role("heading", level=1)).to_have_text("Link made")
+            found += [f"new link ({where}): {line}" for line in axe_violations(page)]
+            page.goto(f"{page.base_url}/activity/")
+            found += [f"activity ({where}): {line}" for line in axe_violations(page)]
+            stranger.goto(page.base_url + open_url.replace("http://testserver", ""))
+            found += [f"public page ({where}): {line}" for line in axe_violations(stranger)]
+            stranger.goto(page.base_url + locked)
+            found += [f"password form ({where}): {line}" for line in axe_violations(stranger)]
+            stranger.get_by_label("This link has a password").fill("wrong")
+            stranger.get_by_role("button", name="Continue").click()
+            expect(stranger.get_by_role("alert")).to_be_visible()
+            found += [f"wrong password ({where}): {line}" for line in axe_violations(stranger)]
+            expect_not_found(stranger, stranger.goto(page.base_url + "/s/unknown/"))
+            found += [f"not found ({where}): {line}" for line in axe_violations(stranger)]
+    assert found == []
