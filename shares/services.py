@@ -28,7 +28,7 @@ MAX_DAYS = 365
 
 def _shareable_document(user: User, document_id) -> Document:
     """The person's document, stored and not in the trash; anyone else's (or none) is NotFound."""
-    document = Document.objects.owned_by(user).filter(pk=document_id, deleted_at__isnull=True).first()
+    document = Document.objects.owned_by(user).filter(pk=document_id).first()
     if document is None:
         raise NotFound()
     if document.state == Document.State.UPLOADING:
@@ -58,7 +58,7 @@ def share_create(
 
 def shares_of(*, user: User, document_id) -> list[ShareLink]:
     """The active links of the person's document, newest first; NotFound for anyone else's."""
-    if not Document.objects.owned_by(user).filter(pk=document_id, deleted_at__isnull=True).exists():
+    if not Document.objects.owned_by(user).filter(pk=document_id).exists():
         raise NotFound()
     return list(ShareLink.objects.active().filter(document_id=document_id))
 

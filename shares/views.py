@@ -133,7 +133,7 @@ def share_download(request, token: str):
 @require_POST
 def document_share(request, pk):
     """Make a link to the person's document; its address is shown on the answer, once."""
-    document = Document.objects.owned_by(request.user).filter(pk=pk, deleted_at__isnull=True).first()
+    document = Document.objects.owned_by(request.user).filter(pk=pk).first()
     if document is None:
         raise Http404
     form = ShareForm(request.POST)

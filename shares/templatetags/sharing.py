@@ -2,6 +2,7 @@
 
 from django import template
 
+from documents.models import Document
 from shares.forms import ShareForm
 from shares.models import ShareLink
 
@@ -11,13 +12,12 @@ register = template.Library()
 @register.inclusion_tag("shares/_section.html", takes_context=True)
 def share_section(context, document):
     """The document's active links and the form that makes one (LIFE-04); a stored document only."""
-    stored = document.state != "uploading" and getattr(document, "deleted_at", None) is None
+    stored = document.state != Document.State.UPLOADING and document.deleted_at is None
     links = list(ShareLink.objects.active().filter(document=document)) if stored else []
     return {
         "document": document,
         "stored": stored,
         "links": links,
         "form": ShareForm(),
-        "request": context.get("request"),
         "csrf_token": context.get("csrf_token"),
     }
