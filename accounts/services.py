@@ -6,9 +6,12 @@ import secrets
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, User, hash_token_key, password_stamp
+from activity.services import Action, record
+from kite.clientip import client_ip
 
 # Refresh last_used at most this often, so every API call is not a write.
 LAST_USED_GRANULARITY_SECONDS = 60
@@ -22,6 +25,7 @@ def user_create(*, username: str, password: str | None, email: str = "", **field
 TOKEN_MAX_DAYS = 365
 
 
+@transaction.atomic
 def token_create(*, user: User, name: str = "", expires_in_days: int | None = None) -> tuple[ApiToken, str]:
     """Return the token row and the key, which is shown once and never stored; without `expires_in_days` the
     token lasts until it is revoked or the password changes."""
@@ -36,6 +40,7 @@ def token_create(*, user: User, name: str = "", expires_in_days: int | None = No
         # The password this person proved (or the session holds) now: a change since makes the token useless.
         password_stamp=password_stamp(user.password),
     )
+    record(user, Action.TOKEN_CREATED, detail=f"“{token.name}”")
     return token, key
 
 
@@ -46,9 +51,14 @@ def token_touch(*, token: ApiToken) -> None:
         token.last_used = now
 
 
+@transaction.atomic
 def token_revoke(*, user: User, token_id: int) -> bool:
-    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
-    return deleted > 0
+    token = ApiToken.objects.filter(user=user, pk=token_id).select_for_update().first()
+    if token is None:
+        return False
+    token.delete()
+    record(user, Action.TOKEN_REVOKED, detail=f"“{token.name}”")
+    return True
 
 
 def user_delete(*, user: User) -> None:
@@ -58,3 +68,24 @@ def user_delete(*, user: User) -> None:
     transaction, whichever way the person is deleted (this page, the admin, a shell).
     """
     user.delete()
+
+
+def _where(request) -> str:
+    """How and from where a sign-in came, as the activity log says it."""
+    if request is None:
+        return ""
+    how = "API token request" if request.path.startswith("/api/") else "Log-in page"
+    address = client_ip(request)
+    return f"{how} from {address}" if address else how
+
+
+def sign_in_record(*, user: User, request) -> None:
+    """LIFE-06: a sign-in (the log-in page, sign-up, or a token obtained with the password) in the person's log."""
+    record(user, Action.SIGN_IN, detail=_where(request))
+
+
+def sign_in_failed_record(*, username: str | None, request) -> None:
+    """LIFE-06: a failed sign-in, in the log of the person it named; a username nobody has leaves no trace."""
+    user = User.objects.filter(username=username).only("pk").first() if username else None
+    if user is not None:
+        record(user, Action.SIGN_IN_FAILED, detail=_where(request))

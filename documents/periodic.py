@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from activity.services import Action, record
 from documents.models import Document, StorageDeletion
 from documents.processing import GAVE_UP, MAX_ATTEMPTS
 from documents.services import enqueue_processing, storage_deletion_attempt, upload_discard
@@ -66,10 +67,13 @@ def documents_sweep_queue() -> int:
         lost |= waiting
     # A document that used up its attempts is not sent again, ever: it ends failed, saying why.
     spent = Document.objects.filter(lost, attempts__gte=MAX_ATTEMPTS)
-    for pk, attempts in spent.values_list("pk", "attempts")[:BATCH]:
-        Document.objects.filter(pk=pk).update(
-            state=Document.State.FAILED, error=GAVE_UP.format(attempts=attempts), updated=now
-        )
+    for document in spent.only("pk", "attempts", "owner_id", "title")[:BATCH]:
+        error = GAVE_UP.format(attempts=document.attempts)
+        with transaction.atomic():
+            if Document.objects.filter(lost, pk=document.pk).update(
+                state=Document.State.FAILED, error=error, updated=now
+            ):
+                record(document.owner_id, Action.READ_FAILED, document=document, detail=error)
     candidates = list(Document.objects.filter(lost, attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True)[:BATCH])
     # Each row is taken only if it still qualifies: a worker may have claimed it since the list was read.
     ids = [

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from activity.services import Action, record
 from documents import dates, extraction, reading, sandbox, storage
 from documents.models import Document, StorageDeletion
 from documents.services import storage_deletion_attempt
@@ -54,6 +55,7 @@ def _claim(document_id) -> Document | None:
             document.state = Document.State.FAILED
             document.error = GAVE_UP.format(attempts=document.attempts)
             document.save(update_fields=["state", "error", "updated"])
+            record(document.owner_id, Action.READ_FAILED, document=document, detail=document.error)
             return None
         document.state = Document.State.PROCESSING
         document.error = ""
@@ -65,9 +67,13 @@ def _claim(document_id) -> Document | None:
 
 def document_give_up(*, document_id, error: str) -> bool:
     """End a document this run could not finish (its time limit struck): `failed`, with `error`."""
-    ended = Document.objects.filter(pk=document_id, state=Document.State.PROCESSING).update(
-        state=Document.State.FAILED, error=error, updated=timezone.now()
-    )
+    with transaction.atomic():
+        ended = Document.objects.filter(pk=document_id, state=Document.State.PROCESSING).update(
+            state=Document.State.FAILED, error=error, updated=timezone.now()
+        )
+        if ended:
+            document = Document.objects.only("owner_id", "title").get(pk=document_id)
+            record(document.owner_id, Action.READ_FAILED, document=document, detail=error)
     return bool(ended)
 
 
@@ -144,8 +150,10 @@ def _finish(
     assignments=(),
     read: reading.Reading | None = None,
     thumbnail: bool = False,
+    filed_by: str = "",
 ) -> bool:
-    """Write the outcome once: only if the document is still this run's (not deleted, not re-queued)."""
+    """Write the outcome once: only if the document is still this run's (not deleted, not re-queued), and log
+    it in the owner's activity: filed (by which classifier, under which topics) or failed (LIFE-06)."""
     found_date = dates.find_date(text) if text else None  # before the row is locked: parsing takes a moment
     with transaction.atomic():
         current = Document.objects.select_for_update().filter(pk=document.pk).first()
@@ -188,7 +196,19 @@ def _finish(
             current.thumbnail_at = timezone.now()
             fields.append("thumbnail_at")
         current.save(update_fields=fields)
+        _record_outcome(current, assignments, filed_by)
         return True
+
+
+def _record_outcome(document: Document, assignments, filed_by: str) -> None:
+    if document.state == Document.State.CLASSIFIED:
+        names = sorted({topic.name for topic, _, source in assignments if source != DocumentTopic.Source.SUGGESTED})
+        offered = sorted({topic.name for topic, _, source in assignments if source == DocumentTopic.Source.SUGGESTED})
+        under = "under " + ", ".join(names) if names else "under no topic (none fitted well enough)"
+        suggested = f"; suggested {', '.join(offered)}" if offered else ""
+        record(document.owner_id, Action.FILED, document=document, detail=f"Filed {under} by {filed_by}{suggested}")
+    elif document.state == Document.State.FAILED:
+        record(document.owner_id, Action.READ_FAILED, document=document, detail=document.error)
 
 
 def _forget_thumbnail(document: Document) -> None:
@@ -282,6 +302,12 @@ def document_process(*, document_id, final_attempt: bool = True) -> str | None:
         (topic, confidence, DocumentTopic.Source.SUGGESTED) for topic, confidence in classification.suggestions
     ]
     _finish(
-        document, state=Document.State.CLASSIFIED, text=text, assignments=assignments, read=read, thumbnail=thumbnail
+        document,
+        state=Document.State.CLASSIFIED,
+        text=text,
+        assignments=assignments,
+        read=read,
+        thumbnail=thumbnail,
+        filed_by=classification.by,
     )
     return Document.State.CLASSIFIED

@@ -152,6 +152,7 @@ def document_upload_url(
         reserved = Quota.objects.reserve(user, size_bytes)
         if reserved:
             document.save(force_insert=True)
+            record(user, Action.UPLOAD, document=document, detail=f"{filename}, {size_bytes} bytes")
             if multipart:
                 multipart_upload = MultipartUpload.objects.create(
                     document=document, upload_id=upload_id, part_size=plan[0], part_sha256=plan[1]
@@ -316,6 +317,7 @@ def _mark_confirmed(document: Document, etag: str) -> None:
     # Optimistic: cleared again if the broker refuses the message.
     document.enqueued_at = timezone.now() if document.classify else None
     document.save(update_fields=["etag", "state", "enqueued_at", "updated"])
+    record(document.owner_id, Action.CONFIRM, document=document)
     if "-" in etag:  # a multipart object (its ETag counts its parts): nothing left to resume or abort
         MultipartUpload.objects.filter(document=document).delete()
     if document.state == Document.State.QUEUED:

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "quotas",
     "topics",
     "documents",
+    "shares",
 ]
 
 MIDDLEWARE = [
@@ -326,6 +327,12 @@ KITE_PROCESSING_TIMEOUT = envint("KITE_PROCESSING_TIMEOUT", 900, minimum=60)
 # A queued document's message the broker no longer holds is sent again after this many seconds.
 KITE_QUEUE_RESEND_AFTER = envint("KITE_QUEUE_RESEND_AFTER", 120, minimum=10)
 KITE_DOWNLOAD_URL_EXPIRY = envint("KITE_DOWNLOAD_URL_EXPIRY", 300, minimum=10, maximum=300)
+# LIFE-06: each person's activity log keeps this many days; the scheduler deletes older events.
+KITE_ACTIVITY_DAYS = envint("KITE_ACTIVITY_DAYS", 365, minimum=1)
+# LIFE-04: what one address, one share link, and wrong passwords for one link may do in ten minutes.
+KITE_SHARE_REQUESTS_PER_ADDRESS = envint("KITE_SHARE_REQUESTS_PER_ADDRESS", 60, minimum=1)
+KITE_SHARE_REQUESTS_PER_LINK = envint("KITE_SHARE_REQUESTS_PER_LINK", 120, minimum=1)
+KITE_SHARE_PASSWORD_FAILURES = envint("KITE_SHARE_PASSWORD_FAILURES", 10, minimum=1)
 # Origins whose pages may post files straight to the bucket (its CORS rule).
 KITE_UPLOAD_ORIGINS = envlist("KITE_UPLOAD_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
 

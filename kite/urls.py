@@ -4,9 +4,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
+from activity.api import ActivityList
 from documents.api import DocumentViewSet, TrashViewSet
 from kite import views
 from quotas.api import quota_detail
+from shares import api as shares_api
 from topics.api import TopicViewSet
 from topics.classification import views as classification_views
 from topics.classification.api import provider_detail
@@ -22,6 +24,9 @@ api_patterns = [
     path("auth/tokens/<int:pk>/", accounts_api.token_delete, name="token-delete"),
     path("quota/", quota_detail, name="quota"),
     path("provider/", provider_detail, name="provider"),
+    path("activity/", ActivityList.as_view(), name="activity"),
+    path("documents/<uuid:pk>/shares/", shares_api.document_shares, name="document-shares"),
+    path("shares/<uuid:pk>/", shares_api.share_delete, name="share-detail"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
@@ -36,6 +41,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("documents/", include("documents.urls")),
     path("topics/", include("topics.urls")),
+    path("activity/", include("activity.urls")),
+    path("", include("shares.urls")),
     path("api/", include((api_patterns, "api"))),
     # Ahead of the admin's own route of the same shape, which answers 500 for a malformed UUID.
     path(

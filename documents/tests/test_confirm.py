@@ -88,10 +88,11 @@ def test_confirm_answers_with_topics_chosen_during_the_upload(alice, alice_api, 
 
 
 def test_confirm_reads_and_locks_the_document_once(alice, alice_api, unique_bytes, django_assert_num_queries):
-    """D-05: a confirm costs the token, then one transaction (savepoint here, inside the test's own) with one
-    locked read, the charge and the state change; storage is asked before any row is locked."""
+    """D-05, LIFE-06: a confirm costs the token, then one transaction (savepoint here, inside the test's own) with
+    one locked read, the charge, the state change and its line in the activity log; storage is asked before any
+    row is locked."""
     alice_api.get("/api/quota/")  # the token's last use is recorded once a minute at most
     document = upload_document(alice_api, unique_bytes(99), confirm=False)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         confirm = alice_api.post(f"/api/documents/{document['id']}/confirm/")
     assert confirm.status_code == 200 and confirm.json()["state"] == "queued"

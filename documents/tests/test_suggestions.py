@@ -99,7 +99,7 @@ def test_accepting_makes_the_topic_manual_and_teaches_the_learner(client, alice)
     assert client.get(f"/documents/?topic={travel.pk}").context["page"].paginator.count == 1
     assert classification_services.model_train(user_id=alice.pk)
     assert ClassifierModel.objects.get(user=alice).examples == 2
-    event = Event.objects.get(owner=alice)
+    event = Event.objects.get(owner=alice, action=Event.Action.TOPICS)
     assert (event.action, event.document_id, event.detail) == ("topics", document.pk, "Accepted “Travel”")
 
 

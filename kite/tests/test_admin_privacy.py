@@ -5,8 +5,10 @@ from collections import deque
 
 from django.test import Client
 
+from activity.services import Action, record
 from conftest import upload_document
 from documents.models import Document, Note
+from shares import services as share_services
 from topics.classification import services as classification_services
 from topics.models import DocumentTopic
 from topics.tests.factories import TopicFactory
@@ -18,6 +20,7 @@ SECRETS = [
     "marmalade-confidential-text",  # extracted text
     "Alice-private-topic",  # a topic of hers
     "sk-alice-provider-key",  # her provider key
+    "Alice-activity-detail",  # a line of her activity log
     "Alice-private-note-text",  # a note on her document
     "Trashed-zeppelin-title",  # a document of hers in the trash
 ]
@@ -66,6 +69,8 @@ def test_admin_shows_users_quotas_and_totals_but_no_document_contents(alice, ali
     token = alice.api_tokens.first()
     token.name = "Alice-private-token-name"
     token.save()
+    link, share_token = share_services.share_create(user=alice, document_id=document["id"], password="pw")
+    record(alice, Action.SIGN_IN, detail="Alice-activity-detail")
 
     client = Client()
     client.force_login(staff)
@@ -92,6 +97,11 @@ def test_admin_shows_users_quotas_and_totals_but_no_document_contents(alice, ali
     assert "alice" in users and ">1<" in users and ">112<" in users  # one document, 112 bytes
     assert b"Invoices" in client.get("/admin/topics/systemtopic/").content
     assert "/admin/documents/" not in "".join(pages)
+    # LIFE-04, LIFE-06: neither share links nor activity have an admin page, and no page names one.
+    assert not any(part in "".join(pages) for part in ["/admin/shares/", "/admin/activity/"])
+    assert share_token.encode() not in everything and str(link.pk).encode() not in everything
+    assert client.get("/admin/shares/sharelink/").status_code == 404
+    assert client.get("/admin/activity/event/").status_code == 404
 
 
 def test_admin_quota_limit_cannot_go_below_usage(alice, alice_api, staff, unique_bytes):

@@ -16,8 +16,10 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from accounts.tests.factories import UserFactory
+from activity.services import Action, record
 from documents.models import Document, Note
 from documents.tests.factories import DocumentFactory
+from shares import services as share_services
 from topics.models import DocumentTopic
 from topics.tests.factories import TopicFactory
 
@@ -37,8 +39,18 @@ PUBLIC = {
     "api:token-create",
     "api:schema",
     "api:docs",
+    "shares:public",
+    "shares:download",
 }
-SECRET_WORDS = ["Zeppelin-title", "zeppelin-file.pdf", "Alice-topic", "alice-token-name", "Alice-note", "Trashed-title"]
+SECRET_WORDS = [
+    "Zeppelin-title",
+    "zeppelin-file.pdf",
+    "Alice-topic",
+    "alice-token-name",
+    "Alice-note",
+    "Trashed-title",
+    "alice-activity-detail",
+]
 
 
 def url_patterns(patterns=None, prefix: str = "", namespace: str | None = None):
@@ -65,6 +77,8 @@ def object_kind(name: str, converters: dict) -> str | None:
     converter = type(converters["pk"]).__name__
     if converter == "UUIDConverter" and ("document" in name or name.startswith("documents:")):
         return "document"
+    if converter == "UUIDConverter" and "share" in name:
+        return "share"
     if converter == "IntConverter" and "topic" in name:
         return "topic"
     if converter == "IntConverter" and "token" in name:
@@ -102,6 +116,9 @@ class World:
         DocumentTopic.objects.create(
             document=self.document, topic=self.topic, source=DocumentTopic.Source.SUGGESTED, confidence=0.5
         )
+        self.share, _ = share_services.share_create(user=alice, document_id=self.document.pk)
+        # Something in alice's activity log that only she may read.
+        record(alice, Action.TOKEN_CREATED, document=self.document, detail="alice-activity-detail")
 
     def ids(self) -> dict:
         return {
@@ -110,6 +127,7 @@ class World:
             "token": self.token.pk,
             "note": (self.document.pk, self.note.pk),
             "suggestion": (self.document.pk, self.topic.pk),
+            "share": self.share.pk,
         }
 
 
@@ -119,6 +137,7 @@ MISSING = {
     "token": 2_000_000_000,
     "note": (uuid.UUID(int=0), uuid.UUID(int=0)),
     "suggestion": (uuid.UUID(int=0), 2_000_000_000),
+    "share": uuid.UUID(int=0),
 }
 
 
@@ -198,6 +217,9 @@ def test_matrix_covers_every_object_route():
     assert {"api:document-download", "documents:preview", "topics:edit", "token-revoke"} <= {
         name for name, kind in kinds.items() if kind
     }
+    assert kinds["api:document-shares"] == "document" and kinds["shares:document-share"] == "document"
+    assert kinds["api:share-detail"] == "share" and kinds["shares:revoke"] == "share"
+    assert {"api:activity", "activity:list"} <= set(kinds)
 
 
 def test_a_trashed_document_answers_as_a_missing_one_everywhere_but_the_trash(actors, uploads):

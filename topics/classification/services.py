@@ -59,6 +59,8 @@ class Classification:
     choices: list[tuple[Topic, float]]
     source: str  # a DocumentTopic.Source
     suggestions: list[tuple[Topic, float]] = field(default_factory=list)
+    # Which classifier chose, and with which model, in words: the person's activity log says it (LIFE-06).
+    by: str = ""
 
 
 def _own_settings(user: User) -> ProviderSettings | None:
@@ -160,7 +162,7 @@ def classify(*, owner: User, text: str) -> Classification:
     provider. Raises TransientProviderError (worth retrying) or PermanentProviderError (readable by the owner)."""
     topics = _candidate_topics(owner)
     if not topics:
-        return Classification([], DocumentTopic.Source.BUILTIN)
+        return Classification([], DocumentTopic.Source.BUILTIN, by="no classifier: there are no topics to choose from")
     resolved = provider_resolve(owner, _own_settings(owner))
     if resolved.config.kind == ProviderSettings.Kind.BUILTIN:
         builtin = _builtin()
@@ -168,10 +170,12 @@ def classify(*, owner: User, text: str) -> Classification:
         infos = [builtin.TopicInfo(t.pk, t.name, t.description) for t in topics]
         ranked = builtin.rank(text, infos, model)
         by_id = {t.pk: t for t in topics}
+        learnt = "the model learnt from your filing" if model else "topic names alone (no model learnt yet)"
         return Classification(
             [(by_id[pk], score) for pk, score in builtin.choose(ranked) if pk in by_id],
             DocumentTopic.Source.BUILTIN,
             [(by_id[pk], score) for pk, score in builtin.suggest(ranked) if pk in by_id],
+            f"the built-in learner, with {learnt}",
         )
     choices = [providers.TopicChoice(t.name, t.description) for t in topics]
     answer = _ask_provider(resolved, text, choices, settings.KITE_PROVIDER_TIMEOUT)
@@ -180,12 +184,14 @@ def classify(*, owner: User, text: str) -> Classification:
     for topic in sorted(topics, key=lambda t: t.owner_id is not None):
         by_name[topic.name.lower()] = topic
     known = [(by_name[name.lower()], conf) for name, conf in answer if name.lower() in by_name]
+    whose = "your own provider" if resolved.source == "user" else "the server's default provider"
     # One bar for every classifier: what a provider is less sure of than the built-in learner's threshold is
     # offered, not filed.
     return Classification(
         [(topic, conf) for topic, conf in known if conf >= THRESHOLD],
         DocumentTopic.Source.LLM,
         [(topic, conf) for topic, conf in known if SUGGESTION_FLOOR <= conf < THRESHOLD],
+        f"{whose} ({resolved.config.kind}, model {resolved.config.model or 'unnamed'})",
     )
 
 

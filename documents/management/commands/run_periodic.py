@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from accounts import throttle
+from activity import services as activity_services
 from documents import periodic, reconcile, trash
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ JOBS = [
     ("purge documents long in the trash", 3600, trash.trash_purge_expired),
     ("abort multipart uploads nobody finishes", 3600, reconcile.multipart_abort_orphans),
     ("forget old per-address counts", 3600, throttle.attempts_forget_old),
+    ("forget activity older than KITE_ACTIVITY_DAYS", 3600, activity_services.events_purge_old),
     ("delete objects no document accounts for", 6 * 3600, reconcile.storage_reconcile_quietly),
 ]
 

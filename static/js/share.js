@@ -1,0 +1,14 @@
+// The page that shows a new share link: its Copy button puts the link on the clipboard and says so.
+for (const button of document.querySelectorAll("[data-copy]")) {
+  button.addEventListener("click", async () => {
+    const input = document.getElementById(button.dataset.copy);
+    input.select();
+    try {
+      await navigator.clipboard.writeText(input.value);
+      button.textContent = "Copied";
+    } catch {
+      // No clipboard (an insecure origin, a refusal): the link stays selected for the keyboard's copy.
+      button.textContent = "Press Ctrl+C to copy";
+    }
+  });
+}
