@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "quotas",
     "topics",
     "documents",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -360,6 +361,8 @@ KITE_OCR_LANGUAGES = env("KITE_OCR_LANGUAGES", "eng+fra+deu") or "eng"
 KITE_OCR_SECONDS = envint("KITE_OCR_SECONDS", 900, minimum=5)
 KITE_MAX_PAGES = envint("KITE_MAX_PAGES", 500, minimum=1)
 KITE_MAX_IMAGE_PIXELS = envint("KITE_MAX_IMAGE_PIXELS", 100_000_000, minimum=1_000_000)
+# LIFE-05: a finished export is kept (and linked) this many hours, then deleted.
+KITE_EXPORT_HOURS = envint("KITE_EXPORT_HOURS", 24, minimum=1, maximum=24 * 30)
 
 # --- Security (SEC-05) ---------------------------------------------------------
 # KITE_SECURE: the site is served over HTTPS (directly or behind a proxy that sets X-Forwarded-Proto).

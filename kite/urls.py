@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
 from documents.api import DocumentViewSet
+from exports.api import ExportViewSet
 from kite import views
 from quotas.api import quota_detail
 from topics.api import TopicViewSet
@@ -14,6 +15,7 @@ from topics.classification.api import provider_detail
 router = SimpleRouter(use_regex_path=False)
 router.register("documents", DocumentViewSet, basename="document")
 router.register("topics", TopicViewSet, basename="topic")
+router.register("exports", ExportViewSet, basename="export")
 
 api_patterns = [
     path("auth/token/", accounts_api.token_create, name="token-create"),
@@ -31,6 +33,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/settings/", views.settings_page, name="settings"),
+    path("accounts/settings/export/", views.export_status, name="export-status"),
     path("accounts/settings/provider/test/", classification_views.provider_test, name="provider-test"),
     path("accounts/", include("accounts.urls")),
     path("documents/", include("documents.urls")),
