@@ -288,7 +288,7 @@ def _finish(user: User, documents: list[Document], plan: Plan, etags: list[str])
                 text_source=entry["text_source"] or "",
                 created=entry["created"],
                 enqueued_at=None if read else now,
-                # What searches read of the notes (LIFE-02), as documents.services keeps it.
+                # What searches read of the notes, as documents.services keeps it.
                 notes_text="\n".join(note["text"] for note in entry["notes"]),
             )
             if not read:

@@ -55,7 +55,7 @@ WORKER_DIED = "The export stopped before it was finished. Try again."
 
 def live_documents(owner) -> DocumentQuerySet:
     """The documents an export holds: every stored one of the person's, neither uploads in flight nor the
-    trash's (LIFE-01)."""
+    trash's."""
     return Document.objects.owned_by(owner).stored().filter(deleted_at__isnull=True)
 
 

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from accounts import services as account_services
 from accounts.tests.factories import UserFactory
 from documents.tests.factories import DocumentFactory
+from exports.models import Export, export_key
 from topics.tests.factories import TopicFactory
 
 METHODS = ["get", "post", "put", "patch", "delete"]
@@ -59,6 +60,8 @@ def object_kind(name: str, converters: dict) -> str | None:
     converter = type(converters["pk"]).__name__
     if converter == "UUIDConverter" and ("document" in name or name.startswith("documents:")):
         return "document"
+    if converter == "UUIDConverter" and "export" in name:
+        return "export"
     if converter == "IntConverter" and "topic" in name:
         return "topic"
     if converter == "IntConverter" and "token" in name:
@@ -86,12 +89,17 @@ class World:
         )
         self.topic = TopicFactory(owner=alice, name=f"Alice-topic-{uuid.uuid4().hex[:8]}")
         self.token, _ = account_services.token_create(user=alice, name="alice-token-name")
+        export_id = uuid.uuid4()
+        now = timezone.now()
+        self.export = Export.objects.create(
+            id=export_id, owner=alice, key=export_key(alice, export_id), state="ready", finished_at=now, expires_at=now
+        )
 
     def ids(self) -> dict:
-        return {"document": self.document.pk, "topic": self.topic.pk, "token": self.token.pk}
+        return {"document": self.document.pk, "topic": self.topic.pk, "token": self.token.pk, "export": self.export.pk}
 
 
-MISSING = {"document": uuid.UUID(int=0), "topic": 2_000_000_000, "token": 2_000_000_000}
+MISSING = {"document": uuid.UUID(int=0), "topic": 2_000_000_000, "token": 2_000_000_000, "export": uuid.UUID(int=0)}
 
 
 @pytest.fixture
@@ -166,6 +174,7 @@ def test_matrix_covers_every_object_route():
     kinds = {name: object_kind(name, conv) for _, name, conv in ROUTES}
     assert kinds["api:document-detail"] == "document" and kinds["documents:detail"] == "document"
     assert kinds["api:topic-detail"] == "topic" and kinds["api:token-delete"] == "token"
+    assert kinds["api:export-detail"] == kinds["api:export-download"] == "export"
     assert {"api:document-download", "documents:preview", "topics:edit", "token-revoke"} <= {
         name for name, kind in kinds.items() if kind
     }
