@@ -420,8 +420,10 @@ class MultipartWriter(io.RawIOBase):
         self._buffer += data
         self.written += len(data)
         while len(self._buffer) >= self.part_bytes:
-            self._send(bytes(self._buffer[: self.part_bytes]))
+            with memoryview(self._buffer) as view:
+                part = bytes(view[: self.part_bytes])  # one copy, where slicing the bytearray would make two
             del self._buffer[: self.part_bytes]
+            self._send(part)
         return len(data)
 
     def _send(self, body: bytes) -> None:
