@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
-from documents.api import DocumentViewSet
+from documents.api import DocumentViewSet, TrashViewSet
 from exports.api import ExportViewSet
 from kite import views
 from quotas.api import quota_detail
@@ -15,6 +15,7 @@ from topics.classification.api import provider_detail
 router = SimpleRouter(use_regex_path=False)
 router.register("documents", DocumentViewSet, basename="document")
 router.register("topics", TopicViewSet, basename="topic")
+router.register("trash", TrashViewSet, basename="trash")
 router.register("exports", ExportViewSet, basename="export")
 
 api_patterns = [
