@@ -288,8 +288,8 @@ def _finish(user: User, documents: list[Document], plan: Plan, etags: list[str])
                 text_source=entry["text_source"] or "",
                 created=entry["created"],
                 enqueued_at=None if read else now,
-                # What searches read of the notes, as documents.services keeps it.
-                notes_text="\n".join(note["text"] for note in entry["notes"]),
+                # What searches read of the notes, joined as documents.notes joins them.
+                notes_text="\n\n".join(note["text"] for note in entry["notes"]),
             )
             if not read:
                 to_read.append(document.pk)

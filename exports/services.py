@@ -54,9 +54,9 @@ WORKER_DIED = "The export stopped before it was finished. Try again."
 
 
 def live_documents(owner) -> DocumentQuerySet:
-    """The documents an export holds: every stored one of the person's, neither uploads in flight nor the
-    trash's."""
-    return Document.objects.owned_by(owner).stored().filter(deleted_at__isnull=True)
+    """The documents an export holds: every stored one of the person's (stored() leaves out uploads in flight and
+    the trash)."""
+    return Document.objects.owned_by(owner).stored()
 
 
 def export_request(*, user: User) -> Export:

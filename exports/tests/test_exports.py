@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+from django.core.management import call_command
 from django.utils import timezone
 
 from activity.models import Event
@@ -213,3 +214,14 @@ def test_settings_page_shows_the_export_and_starts_one(alice, alice_api, client,
     page = client.get("/accounts/settings/").content.decode()
     assert f'href="/api/exports/{export.pk}/download/"' in page and "kite-export-" in page
     assert client.get("/accounts/settings/export/").json()["state"] == "ready"
+
+
+def test_the_scheduler_runs_the_export_jobs(alice, alice_api, unique_bytes):
+    """LIFE-05: `manage.py run_periodic` runs the jobs the exports app lists for it: an export past its expiry
+    loses its object and its row."""
+    upload_document(alice_api, unique_bytes(100))
+    export = build(services.export_request(user=alice))
+    Export.objects.filter(pk=export.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    call_command("run_periodic", "--once")
+    assert not Export.objects.filter(pk=export.pk).exists()
+    assert not object_exists(export.key)
