@@ -216,6 +216,7 @@ def test_settings_page_shows_the_export_and_starts_one(alice, alice_api, client,
     assert client.get("/accounts/settings/export/").json()["state"] == "ready"
 
 
+@pytest.mark.django_db(transaction=True)  # the scheduler closes its connection between jobs
 def test_the_scheduler_runs_the_export_jobs(alice, alice_api, unique_bytes):
     """LIFE-05: `manage.py run_periodic` runs the jobs the exports app lists for it: an export past its expiry
     loses its object and its row."""
