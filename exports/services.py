@@ -183,7 +183,7 @@ def export_build(*, export_id) -> None:
         writer.abort()
         return
     try:
-        _write_zip(writer, export, documents, total)
+        total = _write_zip(writer, export, documents)
         writer.complete()
     except ExportGone:
         _abort_writer(writer)
@@ -203,6 +203,7 @@ def export_build(*, export_id) -> None:
             upload_id="",
             size_bytes=writer.written,
             documents_done=total,
+            documents_total=total,
             finished_at=finished,
             expires_at=finished + timedelta(hours=settings.KITE_EXPORT_HOURS),
         )
@@ -221,20 +222,24 @@ def _abort_writer(writer: storage.MultipartWriter) -> None:
         logger.warning("storage unavailable; the export upload %s is left for exports_reconcile", writer.key)
 
 
-def _write_zip(writer: storage.MultipartWriter, export: Export, documents, total: int) -> None:
+def _write_zip(writer: storage.MultipartWriter, export: Export, documents) -> int:
+    """Write every file, then metadata.json; returns how many documents the zip holds."""
     progress = _Progress(export)
     results: dict = {}
+    # Rows are read a batch at a time (never all at once), the files' and then the metadata's.
+    fields = ("id", "filename", "size_bytes", "sha256", "key", "etag", "created")
     # Files are stored as they are (PDFs and photos do not shrink); metadata.json is deflated.
     with zipfile.ZipFile(writer, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for done, document in enumerate(documents.only("id", "filename", "size_bytes", "sha256", "key", "etag")):
+        for document in documents.only(*fields).iterator(chunk_size=500):
             results[document.pk] = _write_file(archive, document)
-            progress.update(done=done + 1, size=writer.written)
-        progress.update(done=total, size=writer.written, force=True)
+            progress.update(done=len(results), size=writer.written)
+        progress.update(done=len(results), size=writer.written, force=True)
         info = zipfile.ZipInfo(METADATA_NAME, date_time=_zip_time(timezone.now()))
         info.compress_type = zipfile.ZIP_DEFLATED
         with archive.open(info, "w", force_zip64=True) as out:
             for chunk in _metadata_chunks(export, documents, results):
                 out.write(chunk.encode())
+    return len(results)
 
 
 def _zip_time(moment) -> tuple:
@@ -245,7 +250,7 @@ def _zip_time(moment) -> tuple:
 def _write_file(archive: zipfile.ZipFile, document: Document) -> FileResult:
     """Copy one document's object into the zip chunk by chunk, hashing what goes by."""
     name = zip_name(document)
-    info = zipfile.ZipInfo(name, date_time=_zip_time(timezone.now()))
+    info = zipfile.ZipInfo(name, date_time=_zip_time(document.created))
     info.file_size = document.size_bytes  # lets zipfile choose ZIP64 up front for big files
     digest = hashlib.sha256()
     chunks = storage.stream(document.key, etag=document.etag, chunk_bytes=READ_CHUNK_BYTES)
@@ -284,7 +289,8 @@ def _metadata_chunks(export: Export, documents, results: dict) -> Iterator[str]:
     }
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "documents": ['
     first = True
-    rows = documents.prefetch_related(topic_assignments(), "notes").iterator(chunk_size=200)
+    # Small batches: a document's text may be long.
+    rows = documents.prefetch_related(topic_assignments(), "notes").iterator(chunk_size=50)
     for document in rows:
         result = results.get(document.pk)
         if result is None:
