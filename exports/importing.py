@@ -29,6 +29,7 @@ from accounts.models import User
 from activity.services import Action, record_many
 from documents import storage
 from documents.models import Document, Note
+from documents.notes import MAX_NOTE_CHARS
 from documents.services import document_key, enqueue_processing, sanitize_filename, upload_discard
 from exports.services import FORMAT, FORMAT_VERSION, METADATA_NAME
 from kite.errors import StorageUnavailable
@@ -63,7 +64,7 @@ class _AssignmentSerializer(serializers.Serializer):
 
 
 class _NoteSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=10_000)
+    text = serializers.CharField(max_length=MAX_NOTE_CHARS)
     created = serializers.DateTimeField(required=False)
 
 
