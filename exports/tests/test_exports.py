@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ from activity.models import Event
 from conftest import object_exists, upload_document
 from documents import periodic as document_periodic
 from documents import reconcile, storage
-from documents.models import StorageDeletion
+from documents.models import Document, StorageDeletion
 from exports import periodic, services
 from exports.models import EXPORT_PREFIX, Export
 
@@ -76,8 +77,6 @@ def test_a_file_whose_bytes_changed_is_noted_in_the_metadata(alice, alice_api, u
     """LIFE-05: the export hashes each file as it copies it; one whose SHA-256 is not the recorded one is still
     exported, and metadata.json says so."""
     document = upload_document(alice_api, unique_bytes(100))
-    from documents.models import Document
-
     Document.objects.filter(pk=document["id"]).update(sha256="0" * 64)
     export = build(services.export_request(user=alice))
     data = requests.get(alice_api.get(f"/api/exports/{export.pk}/download/")["Location"], timeout=30).content
@@ -226,3 +225,42 @@ def test_the_scheduler_runs_the_export_jobs(alice, alice_api, unique_bytes):
     call_command("run_periodic", "--once")
     assert not Export.objects.filter(pk=export.pk).exists()
     assert not object_exists(export.key)
+
+
+def test_a_file_storage_lost_is_noted_and_the_rest_exported(alice, alice_api, bob, unique_bytes, tmp_path):
+    """LIFE-05: a document whose object storage no longer holds is listed in metadata.json with no file and the
+    reason; the other files are exported, and an import leaves the lost one out, saying so."""
+    lost = upload_document(alice_api, unique_bytes(100), filename="lost.txt")
+    kept = upload_document(alice_api, unique_bytes(100), filename="kept.txt")
+    storage.delete(Document.objects.get(pk=lost["id"]).key)
+    export = build(services.export_request(user=alice))
+    assert export.state == Export.State.READY
+    data = requests.get(alice_api.get(f"/api/exports/{export.pk}/download/")["Location"], timeout=30).content
+    entries = {e["id"]: e for e in json.loads(zipfile.ZipFile(io.BytesIO(data)).read("metadata.json"))["documents"]}
+    assert entries[lost["id"]]["file"] is None and "no longer holds" in entries[lost["id"]]["problem"]
+    assert entries[kept["id"]]["file"] and entries[kept["id"]]["sha256_verified"]
+    path = tmp_path / "export.zip"
+    path.write_bytes(data)
+    out = io.StringIO()
+    call_command("import_export", str(path), user="bob", stdout=out)
+    assert "left out: lost: the export holds no file for it" in out.getvalue()
+    assert Document.objects.filter(owner=bob).count() == 1
+
+
+def test_progress_is_written_at_most_about_once_a_second(alice, alice_api, unique_bytes):
+    """LIFE-05: many small files do not mean many progress writes: besides claiming, starting and finishing,
+    the export writes its progress once at the start, at most once a second after that, and once at the end."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(15):
+        upload_document(alice_api, unique_bytes(50))
+    export = services.export_request(user=alice)
+    started = time.monotonic()
+    with CaptureQueriesContext(connection) as queries:
+        build(export)
+    seconds = time.monotonic() - started
+    updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "exports_export"')]
+    # Claim, total, upload id, ready; then progress: the first file, once a second, the end.
+    assert len(updates) <= 4 + 2 + int(seconds)
+    assert export.documents_done == export.documents_total == 15
