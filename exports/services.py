@@ -180,7 +180,7 @@ def export_build(*, export_id) -> None:
         export_fail(export_id=export_id, error=STORAGE_DOWN)
         return
     if not Export.objects.filter(pk=export_id, state=Export.State.RUNNING).update(upload_id=writer.upload_id):
-        writer.abort()
+        _abort_writer(writer)
         return
     try:
         total = _write_zip(writer, export, documents)
