@@ -164,3 +164,22 @@ def test_documents_not_yet_read_are_queued_and_system_topics_are_matched_by_name
     second = Document.objects.get(owner=bob, sha256=files[1][0]["sha256"])
     assert second.state == Document.State.SKIPPED and second.text == files[1][0]["text"]
     assert str(second.created.date()) == "2026-01-02"
+
+
+@pytest.mark.slow
+def test_storage_down_during_an_import_keeps_nothing(
+    bob, fault_storage, unique_bytes, tmp_path, django_capture_on_commit_callbacks
+):
+    """LIFE-05: storage unavailable while the files are stored: a clear CommandError, no document, nothing
+    charged or reserved; the keys wait in the deletion retry queue, so nothing is leaked either."""
+    data = export_zip(valid_files(unique_bytes))
+    fault_storage.kill()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(CommandError, match="Storage is unavailable"):
+        run_import(tmp_path, data)
+    assert not Document.objects.filter(owner=bob).exists()
+    quota = Quota.objects.get(user=bob)
+    assert (quota.used_bytes, quota.reserved_bytes) == (0, 0)
+    assert StorageDeletion.objects.exists()
+    fault_storage.restart()
+    periodic.storage_deletions_drain()
+    assert_nothing_imported(bob)
