@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import ocr
+from bench import export, ocr
 from bench.run import ENDPOINTS
 
 ANALYSIS = Path(__file__).with_name("analysis.md")
@@ -43,6 +43,7 @@ def write_report(results: dict, path: Path) -> None:
         _classification(results),
         *([ocr.markdown(results["ocr"])] if "ocr" in results else []),
         _accuracy(results),
+        *([export.markdown(results["export"])] if "export" in results else []),
         ANALYSIS.read_text().strip(),
     ]
     path.write_text("\n\n".join(sections) + "\n")

@@ -672,6 +672,11 @@ def run_scenarios(env: dict, var_dir: Path, scale: Scale, children: list[KitePro
     from bench import ocr
 
     results["ocr"] = ocr.measure()
+
+    log("scenario 7: export memory and speed")
+    from bench import export
+
+    results["export"] = export.measure()
     return results
 
 

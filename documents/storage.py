@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NoReturn, cast
@@ -365,3 +366,93 @@ def ping() -> None:
         _client().head_bucket(Bucket=_bucket())
     except (ClientError, BotoCoreError) as exc:
         raise StorageUnavailable() from exc
+
+
+def stream(key: str, *, etag: str, chunk_bytes: int = 1024 * 1024):
+    """The confirmed object's bytes, chunk by chunk, never all in memory (exports read every file so).
+
+    If-Match refuses a replaced object. Errors as read(), raised when the read starts or when it breaks off.
+    """
+    try:
+        answer = _client().get_object(Bucket=_bucket(), Key=key, IfMatch=f'"{etag}"')
+        yield from answer["Body"].iter_chunks(chunk_bytes)
+    except ClientError as exc:
+        _raise_read_error(exc, key)
+    except (BotoCoreError, OSError) as exc:  # a connection that breaks mid-body raises urllib3's errors (OSError)
+        raise StorageUnavailable() from exc
+
+
+def upload_stream(key: str, fileobj, *, content_type: str, part_bytes: int) -> None:
+    """Store a file read from `fileobj` as it is read: in parts of `part_bytes` when it is long (boto3's managed
+    transfer), so memory holds a few parts at most, whatever the file's size."""
+    from boto3.s3.transfer import TransferConfig
+
+    config = TransferConfig(multipart_threshold=part_bytes, multipart_chunksize=part_bytes, max_concurrency=2)
+    try:
+        _client().upload_fileobj(fileobj, _bucket(), key, ExtraArgs={"ContentType": content_type}, Config=config)
+    except (ClientError, BotoCoreError) as exc:
+        raise StorageUnavailable() from exc
+
+
+class MultipartWriter(io.RawIOBase):
+    """A write-only stream into one multipart upload: bytes written are sent as parts of `part_bytes` (the last
+    one shorter), so a file of any size is written with one part in memory. `close()` joins the parts into the
+    object; `abort()` drops them. Not seekable: a zipfile written here uses data descriptors."""
+
+    def __init__(self, key: str, *, content_type: str, part_bytes: int) -> None:
+        super().__init__()
+        if part_bytes < 5 * 1024 * 1024:
+            raise ValueError("storage takes no part under 5 MiB but the last")
+        self.key = key
+        self.part_bytes = part_bytes
+        self.upload_id = _storage_call(_client().create_multipart_upload, Key=key, ContentType=content_type)["UploadId"]
+        self.written = 0
+        self._buffer = bytearray()
+        self._parts: list[dict] = []
+        self._done = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        if self._done:
+            raise ValueError("write to a finished upload")
+        self._buffer += data
+        self.written += len(data)
+        while len(self._buffer) >= self.part_bytes:
+            with memoryview(self._buffer) as view:
+                part = bytes(view[: self.part_bytes])  # one copy, where slicing the bytearray would make two
+            del self._buffer[: self.part_bytes]
+            self._send(part)
+        return len(data)
+
+    def _send(self, body: bytes) -> None:
+        number = len(self._parts) + 1
+        answer = _storage_call(
+            _client().upload_part, Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=body
+        )
+        self._parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+
+    def complete(self) -> None:
+        """Send what is left and join the parts into the object (an empty stream makes an empty object). Only
+        this makes the object: closing or dropping the writer unfinished leaves the upload for abort()."""
+        if self._done:
+            raise ValueError("the upload is already finished")
+        if self._buffer or not self._parts:
+            self._send(bytes(self._buffer))
+            self._buffer = bytearray()
+        _storage_call(
+            _client().complete_multipart_upload,
+            Key=self.key,
+            UploadId=self.upload_id,
+            MultipartUpload={"Parts": self._parts},
+        )
+        self._done = True
+        self.close()
+
+    def abort(self) -> None:
+        """Drop the upload and every part sent; the object never appears."""
+        self._done = True
+        self._buffer = bytearray()
+        multipart_abort(key=self.key, upload_id=self.upload_id)
+        super().close()

@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "topics",
     "documents",
     "shares",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -374,6 +375,8 @@ KITE_MAX_IMAGE_PIXELS = envint("KITE_MAX_IMAGE_PIXELS", 100_000_000, minimum=1_0
 KITE_DATE_ORDER = env("KITE_DATE_ORDER", "DMY") or "DMY"
 if KITE_DATE_ORDER not in ("DMY", "MDY", "YMD"):
     raise ImproperlyConfigured("KITE_DATE_ORDER must be DMY, MDY or YMD")
+# LIFE-05: a finished export is kept (and linked) this many hours, then deleted.
+KITE_EXPORT_HOURS = envint("KITE_EXPORT_HOURS", 24, minimum=1, maximum=24 * 30)
 
 # --- Security (SEC-05) ---------------------------------------------------------
 # KITE_SECURE: the site is served over HTTPS (directly or behind a proxy that sets X-Forwarded-Proto).

@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from accounts import api as accounts_api
 from activity.api import ActivityList
 from documents.api import DocumentViewSet, TrashViewSet
+from exports.api import ExportViewSet
 from kite import views
 from quotas.api import quota_detail
 from shares import api as shares_api
@@ -17,6 +18,7 @@ router = SimpleRouter(use_regex_path=False)
 router.register("documents", DocumentViewSet, basename="document")
 router.register("topics", TopicViewSet, basename="topic")
 router.register("trash", TrashViewSet, basename="trash")
+router.register("exports", ExportViewSet, basename="export")
 
 api_patterns = [
     path("auth/token/", accounts_api.token_create, name="token-create"),
@@ -37,6 +39,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/settings/", views.settings_page, name="settings"),
+    path("accounts/settings/export/", views.export_status, name="export-status"),
     path("accounts/settings/provider/test/", classification_views.provider_test, name="provider-test"),
     path("accounts/", include("accounts.urls")),
     path("documents/", include("documents.urls")),

@@ -1,5 +1,6 @@
 """Cross-app pages: the landing page, the settings page and the health check."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes import views as contenttype_views
@@ -7,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -15,6 +17,8 @@ from accounts import services as account_services
 from accounts.forms import TokenForm
 from accounts.models import ApiToken
 from documents import storage
+from exports import services as export_services
+from exports.models import Export
 from kite.errors import KiteError
 from topics.classification import services as classification
 from topics.classification.forms import ProviderForm
@@ -112,6 +116,10 @@ def settings_page(request):
         classification.provider_settings_delete(user=request.user)
         messages.success(request, "Back to the server's default provider.")
         return redirect("settings")
+    if posted == "export":
+        export_services.export_request(user=request.user)
+        messages.success(request, "Kite is putting your export together; it appears below when it is ready.")
+        return redirect("settings")
     if posted == "token" and token_form.is_valid():
         _, new_key = account_services.token_create(
             user=request.user,
@@ -126,5 +134,17 @@ def settings_page(request):
         "new_key": new_key,
         "tokens": ApiToken.objects.filter(user=request.user),
         "now": timezone.now(),
+        "export": Export.objects.owned_by(request.user).first(),
+        "export_hours": settings.KITE_EXPORT_HOURS,
     }
     return render(request, "accounts/settings.html", context)
+
+
+@login_required
+@never_cache
+def export_status(request):
+    """LIFE-05: the settings page's export box as the server renders it, for the page to swap in while the
+    export is being written."""
+    export = Export.objects.owned_by(request.user).first()
+    html = render_to_string("exports/_export.html", {"export": export}, request=request)
+    return JsonResponse({"state": export.state if export else None, "html": html})

@@ -19,6 +19,7 @@ from accounts.tests.factories import UserFactory
 from activity.services import Action, record
 from documents.models import Document, Note
 from documents.tests.factories import DocumentFactory
+from exports.models import Export, export_key
 from shares import services as share_services
 from topics.models import DocumentTopic
 from topics.tests.factories import TopicFactory
@@ -79,6 +80,8 @@ def object_kind(name: str, converters: dict) -> str | None:
         return "document"
     if converter == "UUIDConverter" and "share" in name:
         return "share"
+    if converter == "UUIDConverter" and "export" in name:
+        return "export"
     if converter == "IntConverter" and "topic" in name:
         return "topic"
     if converter == "IntConverter" and "token" in name:
@@ -110,6 +113,11 @@ class World:
         )
         self.topic = TopicFactory(owner=alice, name=f"Alice-topic-{uuid.uuid4().hex[:8]}")
         self.token, _ = account_services.token_create(user=alice, name="alice-token-name")
+        export_id = uuid.uuid4()
+        now = timezone.now()
+        self.export = Export.objects.create(
+            id=export_id, owner=alice, key=export_key(alice, export_id), state="ready", finished_at=now, expires_at=now
+        )
         self.note = Note.objects.create(document=self.document, text="Alice-note")
         # In the trash: only the trash's own endpoints list it, and only to alice.
         self.trashed = DocumentFactory(owner=alice, title="Trashed-title", size_bytes=5, deleted_at=timezone.now())
@@ -128,6 +136,7 @@ class World:
             "note": (self.document.pk, self.note.pk),
             "suggestion": (self.document.pk, self.topic.pk),
             "share": self.share.pk,
+            "export": self.export.pk,
         }
 
 
@@ -138,6 +147,7 @@ MISSING = {
     "note": (uuid.UUID(int=0), uuid.UUID(int=0)),
     "suggestion": (uuid.UUID(int=0), 2_000_000_000),
     "share": uuid.UUID(int=0),
+    "export": uuid.UUID(int=0),
 }
 
 
@@ -214,6 +224,7 @@ def test_matrix_covers_every_object_route():
     assert kinds["api:document-detail"] == "document" and kinds["documents:detail"] == "document"
     assert kinds["api:topic-detail"] == "topic" and kinds["api:token-delete"] == "token"
     assert kinds["documents:accept"] == kinds["documents:reject"] == "suggestion"
+    assert kinds["api:export-detail"] == kinds["api:export-download"] == "export"
     assert {"api:document-download", "documents:preview", "topics:edit", "token-revoke"} <= {
         name for name, kind in kinds.items() if kind
     }

@@ -5,6 +5,7 @@ import signal
 import threading
 import time
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
@@ -27,6 +28,11 @@ JOBS = [
 ]
 
 
+def all_jobs() -> list:
+    """JOBS, then the jobs of apps above this one, which list them on their AppConfig as `periodic_jobs`."""
+    return JOBS + [job for config in apps.get_app_configs() for job in getattr(config, "periodic_jobs", [])]
+
+
 class Command(BaseCommand):
     help = (
         "Run the periodic jobs (deletion retries, queue sweeper, stale-upload purge, trash purge, abandoned multipart "
@@ -41,9 +47,10 @@ class Command(BaseCommand):
         if not once:
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
             signal.signal(signal.SIGINT, lambda *_: stop.set())
-        next_run = {name: 0.0 for name, _, _ in JOBS}
+        jobs = all_jobs()
+        next_run = {name: 0.0 for name, _, _ in jobs}
         while not stop.is_set():
-            for name, interval, job in JOBS:
+            for name, interval, job in jobs:
                 if time.monotonic() < next_run[name] and not once:
                     continue
                 next_run[name] = time.monotonic() + interval
