@@ -23,6 +23,7 @@ def test_list_shows_only_own_documents(alice_api, bob_api, unique_bytes):
         "error",
         "topics",
         "pages",
+        "date",
         "text_source",
         "thumbnail",
         "created",
