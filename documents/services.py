@@ -403,7 +403,7 @@ def document_update(*, user: User, document: Document, title: str | None = None,
     """Rename, date (`date=`, None to clear), and/or set the document's topics by hand (T-01): listed topics
     become manual (a listed suggestion is accepted); suggestions left out stay suggestions, since they were never
     the document's filing. A date set here is the owner's: reading the document again keeps it. Each is recorded
-    in the person's activity (LIFE-06) when it changes something."""
+    in the person's activity when it changes something."""
     fields = []
     old_title = document.title
     if title is not None:

@@ -53,6 +53,10 @@ def test_add_and_remove_topics_as_manual_filing(alice, alice_api, docs, django_c
     body = {"ids": ids(docs[:2]), "action": "remove_topics", "topic_ids": [system.pk]}
     assert alice_api.post(BULK, body, format="json").json() == {"count": 2}
     assert assignments(docs) == expected - {(d.pk, system.pk, "manual", None) for d in docs[:2]}
+    body = {"ids": ids(docs), "action": "remove_topics", "topic_ids": [system.pk]}
+    assert alice_api.post(BULK, body, format="json").json() == {"count": 3}
+    removals = Event.objects.filter(owner=alice, action="topics", detail="Removed Invoices")
+    assert sorted(removals.values_list("document_id", flat=True)) == sorted([docs[0].pk, docs[1].pk, docs[2].pk])
 
 
 def test_classify_queues_each_document_after_commit(alice, alice_api, docs, django_capture_on_commit_callbacks):

@@ -33,7 +33,7 @@ def test_trash_a_document_and_restore_it_from_the_trash_page(page, alice, alice_
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Trash").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Trash")
-    rows = page.locator("table.trash tbody tr")
+    rows = page.locator("table.trash-table tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("garden.txt")
     page.get_by_role("button", name="Restore garden").click()
