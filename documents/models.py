@@ -75,6 +75,12 @@ class Document(models.Model):
     # documents.processing.MAX_ATTEMPTS it ends failed instead of being read again.
     attempts = models.PositiveSmallIntegerField(default=0)
     text = models.TextField(blank=True)
+    # LIFE-01: set while the document is in the trash; its bytes are no longer charged, its object stays until
+    # the trash is purged. Only the trash's pages and endpoints see such a document.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # LIFE-02: the text of the document's notes, one after another, kept by documents.services whenever a note
+    # is added or deleted, so the search vector (a generated column, which can read only this row) finds them.
+    notes_text = models.TextField(blank=True, editable=False)
 
     # What reading the document found (READ-01..04): its pages, where its text came from, the OCR engine that
     # read it, a note when only part of it could be read, and when its thumbnail was stored (thumbnail_key).
@@ -116,6 +122,11 @@ class Document(models.Model):
             models.Index(fields=["state", "created"], name="document_state_created"),
             # fastupdate off: writes come from background workers, and searches never wade through a pending list.
             search.SearchVectorIndex(fields=["search_vector"], name="document_search", fastupdate=False),
+            # The trash is small beside the live documents: its lists and the purge read only these entries.
+            models.Index(
+                fields=["owner", "-deleted_at"], name="document_owner_trash", condition=Q(deleted_at__isnull=False)
+            ),
+            models.Index(fields=["deleted_at"], name="document_trash_since", condition=Q(deleted_at__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(size_bytes__gte=0), name="document_size_not_negative"),
@@ -183,6 +194,22 @@ class StorageDeletion(models.Model):
     def due(cls) -> Q:
         """Deletions to try now: never done yet, or done once and their upload form has expired since."""
         return Q(deleted_once=False) | Q(repeat_until__lte=timezone.now())
+
+
+class Note(models.Model):
+    """LIFE-02: a note its owner wrote on a document; private as the document is, and gone with it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField()
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created"]
+
+    def __str__(self) -> str:
+        # Never the text: a note is as private as its document, wherever a note is named.
+        return f"Note {self.pk}"
 
 
 class MultipartUpload(models.Model):

@@ -10,6 +10,7 @@ from django.db.models.functions import Left
 CONFIG = "simple"
 # Only the opening of very long texts is indexed: a tsvector may not exceed 1 MB.
 INDEXED_TEXT_CHARS = 200_000
+INDEXED_NOTES_CHARS = 100_000
 RANKED_TEXT_CHARS = 500
 NAME_SEPARATORS = "._-+~,;:()[]{}#@&=!'"
 # SQL functions (migration 0006) that prefix each word of a tsvector or tsquery with "<owner id>:".
@@ -18,12 +19,19 @@ OWNER_TSQUERY = "kite_owner_tsquery"
 
 
 def search_vector() -> Func:
-    """What a search matches: every word of the title, the filename and the text, each prefixed with the owner's id.
+    """What a search matches: every word of the title, the filename, the text and the notes, each prefixed with the
+    owner's id.
 
     PostgreSQL only (NULL elsewhere). `kite_owner_tsvector` is defined by migration 0006.
     """
     words = SearchVector(
-        "title", _split("title"), "filename", _split("filename"), Left("text", INDEXED_TEXT_CHARS), config=CONFIG
+        "title",
+        _split("title"),
+        "filename",
+        _split("filename"),
+        Left("text", INDEXED_TEXT_CHARS),
+        Left("notes_text", INDEXED_NOTES_CHARS),
+        config=CONFIG,
     )
     return OnPostgreSQL(Func(F("owner_id"), words, function=OWNER_TSVECTOR, output_field=SearchVectorField()))
 
