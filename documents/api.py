@@ -1,4 +1,5 @@
-"""`/api/documents/`: the three-step upload and the documents of the requesting user only."""
+"""`/api/documents/` and `/api/trash/`: the three-step upload, notes, bulk actions and the trash, of the requesting
+user's documents only."""
 
 from __future__ import annotations
 
@@ -13,13 +14,20 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from documents import search, selectors, services, storage
+from documents import bulk, notes, search, selectors, services, storage, trash
 from documents.models import Document, topic_assignments_of
 from documents.serializers import (
+    BulkInputSerializer,
+    CountSerializer,
+    DocumentIdsSerializer,
     DocumentListItemSerializer,
     DocumentSerializer,
     DocumentUpdateSerializer,
+    NoteInputSerializer,
+    NoteSerializer,
+    OptionalDocumentIdsSerializer,
     PartsSerializer,
+    TrashedDocumentSerializer,
     UploadUrlInputSerializer,
     UploadUrlOutputSerializer,
 )
@@ -54,7 +62,10 @@ class DocumentPagination(Pagination):
         responses=DocumentListItemSerializer,
     ),
     partial_update=extend_schema(request=DocumentUpdateSerializer, responses=DocumentSerializer),
-    destroy=extend_schema(responses={204: None, 404: ERROR}),
+    destroy=extend_schema(
+        description="Move the document to the trash (LIFE-01) and release its bytes from the quota at once.",
+        responses={204: None, 404: ERROR},
+    ),
 )
 class DocumentViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
@@ -93,7 +104,42 @@ class DocumentViewSet(
         return super().update(request, *args, **kwargs)
 
     def destroy(self, request, pk=None):
-        services.document_delete(user=request.user, document_id=self.get_object().pk)
+        trash.document_trash(user=request.user, document_id=self.get_object().pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=BulkInputSerializer,
+        responses={200: CountSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
+        description="LIFE-03: one action on many documents, all or nothing. Any id that is not one of yours (or is "
+        "in the trash), or a topic you may not use, answers 404 and changes nothing.",
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        data = BulkInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        count = bulk.documents_bulk(user=request.user, **data.validated_data)
+        return Response({"count": count})
+
+    @extend_schema(
+        methods=["GET"], request=None, responses={200: NoteSerializer(many=True), 404: ERROR}, description="LIFE-02"
+    )
+    @extend_schema(
+        methods=["POST"], request=NoteInputSerializer, responses={201: NoteSerializer, 400: ERROR, 404: ERROR}
+    )
+    @action(detail=True, methods=["get", "post"], url_path="notes", url_name="notes")
+    def notes(self, request, pk=None):
+        document = self.get_object()  # 404 for anyone else's document before the body is judged
+        if request.method == "GET":
+            return Response(NoteSerializer(notes.notes_of(user=request.user, document_id=document.pk), many=True).data)
+        data = NoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = notes.note_add(user=request.user, document_id=document.pk, **data.validated_data)
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None, 404: ERROR})
+    @action(detail=True, methods=["delete"], url_path="notes/<uuid:note_id>", url_name="note")
+    def note(self, request, pk=None, note_id=None):
+        notes.note_delete(user=request.user, document_id=pk, note_id=note_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -158,3 +204,31 @@ class DocumentViewSet(
     def classify(self, request, pk=None):
         document = services.document_reclassify(user=request.user, document_id=self.get_object().pk)
         return Response(DocumentSerializer(document).data, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema_view(list=extend_schema(responses=TrashedDocumentSerializer))
+class TrashViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """LIFE-01: the person's trash, most recently trashed first; the only endpoints that see trashed documents."""
+
+    serializer_class = TrashedDocumentSerializer
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        return (
+            Document.objects.in_trash_of(self.request.user).with_topics().defer("text").order_by("-deleted_at", "-pk")
+        )
+
+    @extend_schema(request=DocumentIdsSerializer, responses={200: CountSerializer, 400: ERROR, 404: ERROR, 413: ERROR})
+    @action(detail=False, methods=["post"])
+    def restore(self, request):
+        data = DocumentIdsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response({"count": trash.trash_restore(user=request.user, ids=data.validated_data["ids"])})
+
+    @extend_schema(request=OptionalDocumentIdsSerializer, responses={204: None, 400: ERROR, 404: ERROR})
+    @action(detail=False, methods=["post"])
+    def empty(self, request):
+        data = OptionalDocumentIdsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        trash.trash_empty(user=request.user, ids=data.validated_data.get("ids"))
+        return Response(status=status.HTTP_204_NO_CONTENT)

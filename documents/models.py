@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import cast
 
 from django.conf import settings
@@ -31,14 +32,25 @@ def topic_assignments_of(document: Document) -> list[DocumentTopic]:
 
 class DocumentQuerySet(models.QuerySet["Document"]):
     def owned_by(self, user) -> DocumentQuerySet:
-        return self.filter(owner=user)
+        """`user`'s documents outside the trash: what every page and endpoint but the trash's own may see (LIFE-01)."""
+        return self.filter(owner=user).live()
+
+    def in_trash_of(self, user) -> DocumentQuerySet:
+        """`user`'s documents in the trash (LIFE-01)."""
+        return self.filter(owner=user).trashed()
+
+    def live(self) -> DocumentQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+    def trashed(self) -> DocumentQuerySet:
+        return self.filter(deleted_at__isnull=False)
 
     def with_topics(self) -> DocumentQuerySet:
         return self.prefetch_related(topic_assignments())
 
     def stored(self) -> DocumentQuerySet:
-        """Documents whose bytes are confirmed and charged to the quota."""
-        return self.exclude(state=Document.State.UPLOADING)
+        """Documents whose bytes are confirmed and charged to the quota: neither uploads in flight nor the trash."""
+        return self.exclude(state=Document.State.UPLOADING).live()
 
 
 _DocumentManagerBase = models.Manager.from_queryset(DocumentQuerySet)
@@ -141,6 +153,17 @@ class Document(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.state in (self.State.QUEUED, self.State.PROCESSING)
+
+    @property
+    def in_trash(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def purge_after(self) -> datetime | None:
+        """When the scheduler deletes a trashed document for good (KITE_TRASH_DAYS after it was trashed)."""
+        if self.deleted_at is None:
+            return None
+        return self.deleted_at + timedelta(days=settings.KITE_TRASH_DAYS)
 
     @property
     def thumbnail_key(self) -> str:

@@ -7,7 +7,9 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from documents.models import Document
+from documents.bulk import MAX_IDS, BulkAction
+from documents.models import Document, Note
+from documents.notes import MAX_NOTE_CHARS
 from kite.fields import StrictBooleanField, StrictCharField, StrictIntegerField
 from kite.parsing import MAX_ID
 from topics.models import DocumentTopic
@@ -147,3 +149,46 @@ class DocumentUpdateSerializer(serializers.Serializer):
     topic_ids = serializers.ListField(
         child=StrictIntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=100
     )
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Note
+        fields = ["id", "text", "created"]
+        read_only_fields = fields
+
+
+class NoteInputSerializer(serializers.Serializer):
+    # Longer notes are refused by documents.notes with its own message; this bound only stops huge bodies early.
+    text = StrictCharField(max_length=MAX_NOTE_CHARS, trim_whitespace=True)
+
+
+class DocumentIdsSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=MAX_IDS)
+
+
+class OptionalDocumentIdsSerializer(serializers.Serializer):
+    """No `ids`: every document in the trash."""
+
+    ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=MAX_IDS, required=False)
+
+
+class BulkInputSerializer(DocumentIdsSerializer):
+    action = serializers.ChoiceField(choices=BulkAction.choices)
+    topic_ids = serializers.ListField(
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=100
+    )
+
+
+class CountSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+
+
+class TrashedDocumentSerializer(DocumentSerializer):
+    """A document in the trash: when it was trashed, and when the scheduler deletes it for good."""
+
+    purge_after = serializers.DateTimeField(read_only=True)
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [*DocumentSerializer.Meta.fields, "deleted_at", "purge_after"]
+        read_only_fields = fields

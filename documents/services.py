@@ -1,6 +1,7 @@
 """Document workflows: the three-step upload, changes, deletion and the hand-off to workers.
 
-Periodic jobs live in documents.periodic, quota reconciliation in documents.reconcile.
+The trash lives in documents.trash, notes in documents.notes, bulk actions in documents.bulk, periodic jobs
+in documents.periodic, quota reconciliation in documents.reconcile.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from activity.services import Action, record
 from documents import search, storage
 from documents.models import Document, MultipartUpload, StorageDeletion
 from documents.tasks import drain_storage_deletions, process_document
@@ -355,18 +357,6 @@ def _abort_quietly(key: str, upload_id: str) -> None:
         logger.warning("storage unavailable, multipart upload of %s left for the scheduler to abort", key)
 
 
-def document_delete(*, user: User, document_id) -> None:
-    """STORE-06: release exactly the document's size once; the object goes now or via the retry queue."""
-    with transaction.atomic():
-        document = Document.objects.owned_by(user).select_for_update().filter(pk=document_id).first()
-        if document is None:
-            raise NotFound()
-        if document.state != Document.State.UPLOADING and not Quota.objects.release(user, document.size_bytes):
-            # The quota says less than this document: reconcile_quotas will report the drift.
-            logger.error("quota of user %s is below document %s's size", user.pk, document.pk)
-        upload_discard(document)
-
-
 def storage_deletion_attempt(key: str) -> bool:
     """Delete one queued object; on failure it stays queued for the periodic retry. A key whose upload form is
     still valid stays queued after it is deleted, to be deleted again once the form has expired: a form posted
@@ -408,26 +398,43 @@ def document_search(owner: User, q: str, queryset: QuerySet[Document] | None = N
 
 @transaction.atomic
 def document_update(*, user: User, document: Document, title: str | None = None, topic_ids=None) -> Document:
-    """Rename, and/or set the document's topics by hand (T-01): listed topics become manual."""
+    """Rename, and/or set the document's topics by hand (T-01): listed topics become manual. Both are recorded in
+    the person's activity (LIFE-06) when they change something."""
     if title is not None:
-        document.title = title.strip() or document.title
+        old_title, document.title = document.title, title.strip() or document.title
         document.save(update_fields=["title", "updated"])
+        if document.title != old_title:
+            record(user, Action.RETITLED, document=document, detail=f"Was “{old_title}”")
     if topic_ids is not None:
         wanted = set(topic_ids)
-        found = set(Topic.objects.visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True))
-        if found != wanted:
-            raise InvalidInput("Unknown topic ids: " + ", ".join(map(str, sorted(wanted - found))))
+        found = {topic.pk: topic for topic in Topic.objects.visible_to(user).filter(pk__in=wanted)}
+        if set(found) != wanted:
+            raise InvalidInput("Unknown topic ids: " + ", ".join(map(str, sorted(wanted - set(found)))))
+        had = set(DocumentTopic.objects.filter(document=document).values_list("topic_id", flat=True))
+        removed = list(Topic.objects.filter(pk__in=had - wanted).values_list("name", flat=True))
         DocumentTopic.objects.filter(document=document).exclude(topic_id__in=wanted).delete()
         DocumentTopic.objects.filter(document=document, topic_id__in=wanted).update(
             source=DocumentTopic.Source.MANUAL, confidence=None
         )
-        have = set(DocumentTopic.objects.filter(document=document).values_list("topic_id", flat=True))
         DocumentTopic.objects.bulk_create(
-            DocumentTopic(document=document, topic_id=pk, source=DocumentTopic.Source.MANUAL) for pk in wanted - have
+            DocumentTopic(document=document, topic_id=pk, source=DocumentTopic.Source.MANUAL) for pk in wanted - had
         )
+        added = [found[pk].name for pk in wanted - had]
+        if added or removed:
+            record(user, Action.TOPICS, document=document, detail=topics_change(added, removed))
         # If the broker is down the model is only a little older; the next change retrains it.
         transaction.on_commit(lambda: _send_quietly(train_builtin_model, user.pk))
     return document
+
+
+def topics_change(added: list[str], removed: list[str]) -> str:
+    """How the activity log says what a topic change did."""
+    parts = []
+    if added:
+        parts.append("Added " + ", ".join(sorted(added)))
+    if removed:
+        parts.append("removed " + ", ".join(sorted(removed)) if parts else "Removed " + ", ".join(sorted(removed)))
+    return "; ".join(parts)
 
 
 def _send_quietly(actor, *args) -> None:

@@ -1,4 +1,5 @@
-"""Server-rendered document pages: the list, the upload page, one document, and the live states they poll."""
+"""Server-rendered document pages: the list and its bulk actions, the upload page, one document with its notes,
+the trash, and the live states they poll."""
 
 import uuid
 from dataclasses import dataclass
@@ -7,18 +8,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import F, OuterRef
 from django.db.models.functions import JSONObject
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from documents import search, selectors, services, storage
+from documents import bulk, notes, search, selectors, services, storage, trash
+from documents.forms import NoteForm
 from documents.models import Document
-from kite.errors import KiteError
+from kite.errors import InvalidInput, KiteError
 from kite.parsing import MAX_ID, is_whole_number
 from topics.models import DocumentTopic, Topic
 
@@ -101,6 +105,9 @@ def document_list(request):
         "topics": topics,
         "states": [(value, label) for value, label in Document.State.choices if value != Document.State.UPLOADING],
         "filtered": bool(filters.get("q") or filters.get("topic") or filters.get("state")),
+        # The action bar sends the list's search and filters along: "all matching" is resolved from them.
+        "bulk_filters": [(name, filters[name]) for name in (*BULK_FILTERS, "ordering") if filters.get(name)],
+        "bulk_actions": bulk.BulkAction.choices,
     }
     return render(request, "documents/list.html", context)
 
@@ -162,8 +169,45 @@ def document_detail(request, pk):
     preview = None
     if document.state != Document.State.UPLOADING and document.content_type in storage.SAFE_INLINE_TYPES:
         preview = "image" if document.content_type.startswith("image/") else PREVIEW_KINDS[document.content_type]
-    context = {"document": document, "topics": topics, "preview": preview}
+    context = {
+        "document": document,
+        "topics": topics,
+        "preview": preview,
+        "notes": document.notes.all(),
+        "note_form": NoteForm(),
+    }
     return render(request, "documents/detail.html", context)
+
+
+@login_required
+@require_POST
+def note_add(request, pk):
+    """LIFE-02: add a note from the document page."""
+    document = _own_document(request, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for error in form.errors["text"]))
+        return redirect(document)
+    return _run_and_report(
+        request,
+        document,
+        "Note added.",
+        lambda: notes.note_add(user=request.user, document_id=document.pk, text=form.cleaned_data["text"]),
+    )
+
+
+@login_required
+@require_POST
+def note_delete(request, pk, note_id):
+    document = _own_document(request, pk)
+    if not document.notes.filter(pk=note_id).exists():
+        raise Http404
+    return _run_and_report(
+        request,
+        document,
+        "Note deleted.",
+        lambda: notes.note_delete(user=request.user, document_id=document.pk, note_id=note_id),
+    )
 
 
 @login_required
@@ -218,14 +262,142 @@ def document_preview(request, pk):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def document_delete(request, pk):
-    """STORE-06: GET asks for confirmation (and says what it frees), POST deletes."""
+    """LIFE-01, STORE-06: GET asks for confirmation (and says what it frees), POST moves the document to the
+    trash."""
     document = _own_document(request, pk)
     if request.method != "POST":
-        return render(request, "documents/delete.html", {"document": document})
+        context = {"document": document, "trash_days": settings.KITE_TRASH_DAYS}
+        return render(request, "documents/delete.html", context)
     try:
-        services.document_delete(user=request.user, document_id=document.pk)
+        trash.document_trash(user=request.user, document_id=document.pk)
     except KiteError as exc:
         messages.error(request, exc.detail)
         return redirect(document)
-    messages.success(request, f"Deleted “{document.title}”.")
+    if document.state == Document.State.UPLOADING:
+        messages.success(request, f"Deleted the unfinished upload “{document.title}”.")
+    else:
+        messages.success(request, f"Moved “{document.title}” to the trash.")
     return redirect("documents:list")
+
+
+BULK_FILTERS = ("q", "topic", "state")
+
+
+@login_required
+@require_POST
+def documents_bulk(request):
+    """LIFE-03: the list's action bar. It applies to the checked documents, or with `scope=matching` to every
+    document the list's search and filters (sent along) match, resolved here; then back to the same list."""
+    params = request.POST
+    back = redirect_back_to_list(params)
+    try:
+        ids = _bulk_ids(request)
+        topic_ids = [int(v) for v in params.getlist("topic_ids") if is_whole_number(v) and int(v) <= MAX_ID]
+        count = bulk.documents_bulk(user=request.user, ids=ids, action=params.get("action", ""), topic_ids=topic_ids)
+    except KiteError as exc:
+        if exc.status == 404:
+            raise Http404 from None  # SEC-04: as for any document that is not theirs
+        messages.error(request, exc.detail)
+    else:
+        label = bulk.BulkAction(params["action"]).label
+        messages.success(request, f"{label}: done for {count} document{'s' if count != 1 else ''}.")
+    return back
+
+
+def _bulk_ids(request) -> list:
+    if request.POST.get("scope") == "matching":
+        documents = Document.objects.owned_by(request.user).stored()
+        filterset = selectors.document_filter(request.POST, documents, request, lenient=True)
+        ids = list(filterset.qs.order_by().values_list("pk", flat=True)[: bulk.MAX_MATCHING + 1])
+        if len(ids) > bulk.MAX_MATCHING:
+            raise InvalidInput(f"That is more than {bulk.MAX_MATCHING} documents at once: narrow the search.")
+        if not ids:
+            raise InvalidInput("No document matches.")
+        return ids
+    ids = []
+    for value in request.POST.getlist("ids")[: bulk.MAX_MATCHING]:
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            raise Http404 from None
+    if not ids:
+        raise InvalidInput("Choose documents first: tick them in the list.")
+    return ids
+
+
+def redirect_back_to_list(params):
+    """The list as it was: the same search and filters (the page number may no longer exist)."""
+    kept = QueryDict(mutable=True)
+    for name in (*BULK_FILTERS, "ordering"):
+        if params.get(name):
+            kept[name] = params[name]
+    url = reverse("documents:list")
+    return HttpResponseRedirect(f"{url}?{kept.urlencode()}" if kept else url)
+
+
+@login_required
+def trash_list(request):
+    """LIFE-01: the person's trash, most recently trashed first, with restore and delete-for-good."""
+    documents = Document.objects.in_trash_of(request.user).defer("text").order_by("-deleted_at", "-pk")
+    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "trash_days": settings.KITE_TRASH_DAYS}
+    return render(request, "documents/trash.html", context)
+
+
+def _trash_ids(request) -> list:
+    ids = []
+    for value in request.POST.getlist("ids")[: bulk.MAX_IDS]:
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            raise Http404 from None
+    return ids
+
+
+@login_required
+@require_POST
+def trash_restore(request):
+    ids = _trash_ids(request)
+    if not ids:
+        messages.error(request, "Choose a document to restore.")
+        return redirect("documents:trash")
+    try:
+        count = trash.trash_restore(user=request.user, ids=ids)
+    except KiteError as exc:
+        if exc.status == 404:
+            raise Http404 from None
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"Restored {count} document{'s' if count != 1 else ''}.")
+    return redirect("documents:trash")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def trash_empty(request):
+    """GET asks for confirmation (of the whole trash, or of `ids`); POST deletes them and their files for good."""
+    source = request.POST if request.method == "POST" else request.GET
+    ids = []
+    for value in source.getlist("ids")[: bulk.MAX_IDS]:
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            raise Http404 from None
+    documents = Document.objects.in_trash_of(request.user).defer("text")
+    if ids:
+        documents = documents.filter(pk__in=ids)
+    count = documents.count()
+    if ids and count != len(set(ids)):
+        raise Http404
+    if request.method != "POST":
+        only = documents.first() if count == 1 else None
+        return render(request, "documents/trash_empty.html", {"count": count, "only": only, "ids": ids})
+    try:
+        count = trash.trash_empty(user=request.user, ids=ids or None)
+    except KiteError as exc:
+        if exc.status == 404:
+            raise Http404 from None
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"Deleted {count} document{'s' if count != 1 else ''} for good.")
+    return redirect("documents:trash")

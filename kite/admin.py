@@ -14,7 +14,8 @@ from quotas.models import Quota
 if admin.site.is_registered(Task):
     admin.site.unregister(Task)
 
-STORED = ~Q(documents__state=Document.State.UPLOADING)
+# What the quota is charged for: confirmed documents outside the trash.
+STORED = ~Q(documents__state=Document.State.UPLOADING) & Q(documents__deleted_at__isnull=True)
 
 
 @admin.register(User)
@@ -51,11 +52,13 @@ class KiteUserAdmin(UserAdmin):
         summary = []
         for user in objs:
             stored = Document.objects.filter(owner=user).stored().aggregate(count=Count("pk"), size=Sum("size_bytes"))
+            trashed = Document.objects.in_trash_of(user).count()
             topics = user.topics.count()
             tokens = user.api_tokens.count()
             summary.append(
                 f"{user.username}: {stored['count']} document{'s' if stored['count'] != 1 else ''} "
-                f"({filesizeformat(stored['size'] or 0)}), {topics} topic{'s' if topics != 1 else ''}, "
+                f"({filesizeformat(stored['size'] or 0)}){f' and {trashed} in the trash' if trashed else ''}, "
+                f"{topics} topic{'s' if topics != 1 else ''}, "
                 f"{tokens} API token{'s' if tokens != 1 else ''}"
             )
         return summary, model_count, perms_needed, [f"{len(protected)} protected object(s)"] if protected else []

@@ -318,6 +318,8 @@ KITE_UPLOAD_URL_EXPIRY = envint("KITE_UPLOAD_URL_EXPIRY", 900, minimum=30, maxim
 if KITE_PENDING_UPLOAD_TTL <= KITE_UPLOAD_URL_EXPIRY:
     # Purging before the presigned POST expires would let a late upload leave an orphan object.
     raise ImproperlyConfigured("KITE_PENDING_UPLOAD_TTL must be longer than KITE_UPLOAD_URL_EXPIRY")
+# LIFE-01: days a document stays in the trash before the scheduler deletes it (and its stored object) for good.
+KITE_TRASH_DAYS = envint("KITE_TRASH_DAYS", 30, minimum=1, maximum=3650)
 # A document queued or processing for this long has lost its message; the sweeper resends it.
 KITE_PROCESSING_TIMEOUT = envint("KITE_PROCESSING_TIMEOUT", 900, minimum=60)
 # A queued document's message the broker no longer holds is sent again after this many seconds.

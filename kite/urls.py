@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
-from documents.api import DocumentViewSet
+from documents.api import DocumentViewSet, TrashViewSet
 from kite import views
 from quotas.api import quota_detail
 from topics.api import TopicViewSet
@@ -14,6 +14,7 @@ from topics.classification.api import provider_detail
 router = SimpleRouter(use_regex_path=False)
 router.register("documents", DocumentViewSet, basename="document")
 router.register("topics", TopicViewSet, basename="topic")
+router.register("trash", TrashViewSet, basename="trash")
 
 api_patterns = [
     path("auth/token/", accounts_api.token_create, name="token-create"),

@@ -36,10 +36,11 @@ class TopicUpdateSerializer(serializers.Serializer):
 
 
 def topics_for(user):
-    """Visible topics with the number of the user's own documents under each."""
+    """Visible topics with the number of the user's own documents under each (never those in the trash)."""
+    live = Q(assignments__document__owner=user, assignments__document__deleted_at__isnull=True)
     return (
         Topic.objects.visible_to(user)
-        .annotate(document_count=Count("assignments", filter=Q(assignments__document__owner=user)))
+        .annotate(document_count=Count("assignments", filter=live))
         .order_by(Lower("name"), "pk")
     )
 

@@ -32,10 +32,13 @@ def topic_list(request):
         else:
             messages.success(request, f"Topic “{form.cleaned_data['name']}” created.")
             return redirect("topics:list")
-    # What the built-in classifier learns from: the person's documents with text filed under each topic by hand.
-    taught = Q(assignments__source=DocumentTopic.Source.MANUAL, assignments__document__owner=request.user) & ~Q(
-        assignments__document__text=""
-    )
+    # What the built-in classifier learns from: the person's documents with text filed under each topic by hand,
+    # outside the trash (as topics.classification.services._manual_examples).
+    taught = Q(
+        assignments__source=DocumentTopic.Source.MANUAL,
+        assignments__document__owner=request.user,
+        assignments__document__deleted_at__isnull=True,
+    ) & ~Q(assignments__document__text="")
     topics = (
         topics_for(request.user).annotate(learnt_from=Count("assignments", filter=taught)).order_by("owner", "name")
     )

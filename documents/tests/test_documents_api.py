@@ -57,17 +57,24 @@ def test_retrieve_and_rename(alice_api, bob_api, unique_bytes):
     assert alice_api.get(url).status_code == 200
 
 
-def test_delete_releases_quota_and_object(alice, alice_api, unique_bytes, django_capture_on_commit_callbacks):
-    """STORE-06: delete releases exactly the document's size and deletes the stored object."""
+def test_delete_releases_quota_and_emptying_the_trash_the_object(
+    alice, alice_api, unique_bytes, django_capture_on_commit_callbacks
+):
+    """STORE-06, LIFE-01: delete releases exactly the document's size at once and keeps the object in the trash;
+    deleting again answers 404 and releases nothing more; emptying the trash deletes the stored object."""
     keep = upload_document(alice_api, unique_bytes(400))
     gone = upload_document(alice_api, unique_bytes(1500))
     key = Document.objects.get(pk=gone["id"]).key
     with django_capture_on_commit_callbacks(execute=True):
         assert alice_api.delete(f"/api/documents/{gone['id']}/").status_code == 204
     assert Quota.objects.get(user=alice).used_bytes == 400
+    assert object_exists(key)
+    assert alice_api.delete(f"/api/documents/{gone['id']}/").status_code == 404
+    assert Quota.objects.get(user=alice).used_bytes == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        assert alice_api.post("/api/trash/empty/", {"ids": [gone["id"]]}, format="json").status_code == 204
     assert not object_exists(key)
     assert not StorageDeletion.objects.filter(StorageDeletion.due()).exists()
-    assert alice_api.delete(f"/api/documents/{gone['id']}/").status_code == 404
     assert Quota.objects.get(user=alice).used_bytes == 400
     assert alice_api.get(f"/api/documents/{keep['id']}/").status_code == 200
 

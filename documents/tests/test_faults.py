@@ -33,16 +33,20 @@ def test_storage_down_during_confirm_changes_nothing_and_a_retry_charges_once(
 
 
 @pytest.mark.slow
-def test_storage_down_during_delete_releases_once_and_deletes_the_object_later(
+def test_storage_down_during_purge_releases_once_and_deletes_the_object_later(
     alice, alice_api, fault_storage, unique_bytes, django_capture_on_commit_callbacks
 ):
-    """STORE-06: delete with storage stopped answers 204 and releases the quota once; the key waits in the
-    retry queue and the object is really deleted when storage returns and the job runs."""
+    """STORE-06, LIFE-01: delete and then empty the trash with storage stopped: both answer 204, the quota is
+    released once; the key waits in the retry queue and the object is really deleted when storage returns and
+    the job runs."""
     document = upload_document(alice_api, unique_bytes(4096))
     key = Document.objects.get(pk=document["id"]).key
     fault_storage.kill()
+    assert alice_api.delete(f"/api/documents/{document['id']}/").status_code == 204
+    assert Quota.objects.get(user=alice).used_bytes == 0
     with django_capture_on_commit_callbacks(execute=True):
-        assert alice_api.delete(f"/api/documents/{document['id']}/").status_code == 204
+        assert alice_api.post("/api/trash/empty/", {}, format="json").status_code == 204
+    assert not Document.objects.filter(pk=document["id"]).exists()
     assert Quota.objects.get(user=alice).used_bytes == 0
     assert StorageDeletion.objects.get(key=key).attempts == 1
     assert periodic.storage_deletions_drain() == 0  # still down: nothing lost, nothing done

@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import upload_document
-from documents import processing, services, storage
+from documents import processing, storage, trash
 from documents.models import Document
 
 
@@ -33,12 +33,14 @@ def test_a_replaced_object_is_not_read(alice_api, unique_bytes):
 
 
 def test_a_document_deleted_while_it_is_read_ends_quietly(alice, alice_api, unique_bytes, monkeypatch):
-    """STORE-06, DOC-06: deleting a document while a worker reads it ends that work without an error or a retry."""
+    """STORE-06, DOC-06, LIFE-01: deleting a document for good while a worker reads it ends that work without an
+    error or a retry."""
     document = queued(alice_api, unique_bytes(500))
     real_read = storage.read
 
     def read_after_deletion(key: str, **options) -> bytes:
-        services.document_delete(user=alice, document_id=document.pk)
+        trash.document_trash(user=alice, document_id=document.pk)
+        trash.trash_empty(user=alice, ids=[document.pk])
         storage.delete(key)
         return real_read(key, **options)
 

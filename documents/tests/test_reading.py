@@ -116,6 +116,8 @@ def test_a_thumbnail_is_stored_shown_cached_private_and_free(alice_api, bob):
     assert Quota.objects.get(user=stored.owner).used_bytes == len(data)
     assert object_exists(stored.thumbnail_key)
     assert alice_api.delete(f"/api/documents/{document['id']}/").status_code == 204
+    assert object_exists(stored.thumbnail_key)  # in the trash, the thumbnail stays with the file
+    assert alice_api.post("/api/trash/empty/", {"ids": [document["id"]]}, format="json").status_code == 204
     storage_deletions_drain()
     assert not object_exists(stored.thumbnail_key) and not object_exists(stored.key)
 

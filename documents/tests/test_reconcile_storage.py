@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from conftest import object_exists, post_to_storage, request_upload, upload_document
-from documents import periodic, services
+from documents import periodic, services, trash
 from documents.models import Document, StorageDeletion
 from documents.reconcile import storage_orphans
 
@@ -30,15 +30,16 @@ def test_documents_and_uploads_in_flight_are_never_orphans(alice, alice_api, uni
 
 
 def test_a_used_upload_form_posted_again_after_delete_is_found_and_removed(alice, alice_api, unique_bytes):
-    """STORE-06, D-10: re-posting a presigned form after its document was deleted leaves bytes nobody pays
-    for; the command reports them, exits non-zero, and --fix deletes them."""
+    """STORE-06, D-10: re-posting a presigned form after its document was deleted for good leaves bytes nobody
+    pays for; the command reports them, exits non-zero, and --fix deletes them."""
     data = unique_bytes(400)
     answer = request_upload(alice_api, data)
     upload, document_id = answer.json()["upload"], answer.json()["document"]["id"]
     post_to_storage(upload, data)
     assert alice_api.post(f"/api/documents/{document_id}/confirm/").status_code == 200
     key = Document.objects.get(pk=document_id).key
-    services.document_delete(user=alice, document_id=document_id)
+    trash.document_trash(user=alice, document_id=document_id)
+    trash.trash_empty(user=alice, ids=[document_id])
     services.storage_deletion_attempt(key)
     assert not object_exists(key)
 
@@ -63,7 +64,8 @@ def test_a_used_upload_form_posted_again_after_delete_leaves_nothing_once_it_exp
     assert alice_api.post(f"/api/documents/{document_id}/confirm/").status_code == 200
     key = Document.objects.get(pk=document_id).key
     with_thumbnail = Document.objects.get(pk=document_id).thumbnail_key
-    services.document_delete(user=alice, document_id=document_id)
+    trash.document_trash(user=alice, document_id=document_id)
+    trash.trash_empty(user=alice, ids=[document_id])
     services.storage_deletion_attempt(key)
     services.storage_deletion_attempt(with_thumbnail)
     assert not object_exists(key)

@@ -110,7 +110,7 @@ def test_find_by_a_word_filter_by_topic_edit_topics_and_delete(page, alice, file
 
     page.get_by_role("link", name="Clear").click()
     travel = filed.topics["Travel"]
-    page.get_by_label("Topic").select_option(label="Travel")
+    page.get_by_label("Topic", exact=True).select_option(label="Travel")
     page.get_by_role("button", name="Search").click()
     expected = set(Document.objects.filter(assignments__topic=travel).values_list("filename", flat=True))
     assert expected == {"lisbon.txt"}
@@ -138,16 +138,16 @@ def test_find_by_a_word_filter_by_topic_edit_topics_and_delete(page, alice, file
 
     used = Quota.objects.get(user=alice).used_bytes
     expect(page.locator("#quota-progress")).to_have_attribute("value", str(used))
-    page.get_by_role("link", name="Delete…").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Delete “invoice”?")
+    page.get_by_role("link", name="Move to trash…").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Move “invoice” to the trash?")
     expect(page.locator("main")).to_contain_text(f"This frees {filesizeformat(invoice.size_bytes)}")
-    assert Document.objects.filter(pk=invoice.pk).exists()  # asking deletes nothing
-    page.get_by_role("button", name="Delete document").click()
+    assert Document.objects.owned_by(alice).filter(pk=invoice.pk).exists()  # asking moves nothing
+    page.get_by_role("button", name="Move to trash").click()
     page.wait_for_url(re.compile(r"/documents/$"))
-    expect(page.get_by_role("status")).to_contain_text("Deleted “invoice”.")
+    expect(page.get_by_role("status")).to_contain_text("Moved “invoice” to the trash.")
     expect(page.locator("#quota-progress")).to_have_attribute("value", str(used - invoice.size_bytes))
     expect(rows).to_have_count(2)
-    assert not Document.objects.filter(pk=invoice.pk).exists()
+    assert Document.objects.in_trash_of(alice).filter(pk=invoice.pk).exists()
     assert not object_exists(invoice.key)
 
 

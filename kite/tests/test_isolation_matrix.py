@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from accounts.tests.factories import UserFactory
+from documents.models import Document, Note
 from documents.tests.factories import DocumentFactory
 from topics.tests.factories import TopicFactory
 
@@ -36,7 +37,7 @@ PUBLIC = {
     "api:schema",
     "api:docs",
 }
-SECRET_WORDS = ["Zeppelin-title", "zeppelin-file.pdf", "Alice-topic", "alice-token-name"]
+SECRET_WORDS = ["Zeppelin-title", "zeppelin-file.pdf", "Alice-topic", "alice-token-name", "Alice-note", "Trashed-title"]
 
 
 def url_patterns(patterns=None, prefix: str = "", namespace: str | None = None):
@@ -52,9 +53,11 @@ ROUTES = [route for route in url_patterns() if not route[0].startswith("admin/")
 
 
 def object_kind(name: str, converters: dict) -> str | None:
-    """Which of alice's objects fills the route's parameter, if it has one."""
+    """Which of alice's objects fills the route's parameters, if it has any."""
     if not converters or name in PUBLIC:
         return None
+    if set(converters) == {"pk", "note_id"} and "note" in name:
+        return "note"  # a note of alice's, under its document
     assert set(converters) == {"pk"}, f"{name}: teach the isolation matrix about {sorted(converters)}"
     converter = type(converters["pk"]).__name__
     if converter == "UUIDConverter" and ("document" in name or name.startswith("documents:")):
@@ -67,8 +70,12 @@ def object_kind(name: str, converters: dict) -> str | None:
 
 
 def fill(route: str, value) -> str:
-    start = route.index("<")
-    return "/" + route[:start] + str(value) + route[route.index(">") + 1 :]
+    """The route with its parameters filled: one value, or (document, note) for a note's route."""
+    values = value if isinstance(value, tuple) else (value,)
+    for each in values:
+        start = route.index("<")
+        route = route[:start] + str(each) + route[route.index(">") + 1 :]
+    return "/" + route
 
 
 class World:
@@ -86,12 +93,25 @@ class World:
         )
         self.topic = TopicFactory(owner=alice, name=f"Alice-topic-{uuid.uuid4().hex[:8]}")
         self.token, _ = account_services.token_create(user=alice, name="alice-token-name")
+        self.note = Note.objects.create(document=self.document, text="Alice-note")
+        # In the trash: only the trash's own endpoints list it, and only to alice.
+        self.trashed = DocumentFactory(owner=alice, title="Trashed-title", size_bytes=5, deleted_at=timezone.now())
 
     def ids(self) -> dict:
-        return {"document": self.document.pk, "topic": self.topic.pk, "token": self.token.pk}
+        return {
+            "document": self.document.pk,
+            "topic": self.topic.pk,
+            "token": self.token.pk,
+            "note": (self.document.pk, self.note.pk),
+        }
 
 
-MISSING = {"document": uuid.UUID(int=0), "topic": 2_000_000_000, "token": 2_000_000_000}
+MISSING = {
+    "document": uuid.UUID(int=0),
+    "topic": 2_000_000_000,
+    "token": 2_000_000_000,
+    "note": (uuid.UUID(int=0), uuid.UUID(int=0)),
+}
 
 
 @pytest.fixture
@@ -169,3 +189,59 @@ def test_matrix_covers_every_object_route():
     assert {"api:document-download", "documents:preview", "topics:edit", "token-revoke"} <= {
         name for name, kind in kinds.items() if kind
     }
+
+
+def test_a_trashed_document_answers_as_a_missing_one_everywhere_but_the_trash(actors, uploads):
+    """LIFE-01, SEC-04: every page and endpoint of a document (detail, download, text, thumbnail, classify, notes,
+    PATCH, DELETE, ...) answers its owner exactly as for a document that does not exist, once it is in the trash."""
+    alice = actors["owner"]
+    checked = 0
+    for route, name, converters in ROUTES:
+        kind = object_kind(name, converters)
+        if kind not in ("document", "note"):
+            continue
+        api = route.startswith("api/")
+        for method in METHODS:
+            world = World(alice)
+            url = fill(route, world.ids()[kind])
+            Document.objects.filter(pk=world.document.pk).update(deleted_at=timezone.now())
+            answer = call(client_for(alice, api), method, url)
+            missing = call(client_for(alice, api), method, fill(route, MISSING[kind]))
+            where = f"owner {method.upper()} {url} ({name})"
+            assert answer.status_code == missing.status_code and answer.status_code in (404, 405), where
+            assert b"Zeppelin-title" not in answer.content, where
+            checked += 1
+    assert checked >= 60
+
+
+ID_LISTS = [
+    ("/api/documents/bulk/", True, {"action": "trash"}),
+    ("/api/trash/restore/", True, {}),
+    ("/api/trash/empty/", True, {}),
+    ("/documents/bulk/", False, {"action": "trash"}),
+    ("/documents/trash/restore/", False, {}),
+    ("/documents/trash/empty/", False, {}),
+]
+
+
+def test_id_lists_naming_another_persons_documents_answer_404_and_change_nothing(actors, uploads):
+    """LIFE-01, LIFE-03, SEC-04, SC4: bulk actions, restore and empty-trash naming alice's documents answer bob and
+    staff 404 on the API and the pages, and change nothing; alice's own trash lists only to her."""
+    alice = actors["owner"]
+    world = World(alice)
+    for actor in ("other", "staff"):
+        for url, api, extra in ID_LISTS:
+            target = world.trashed.pk if "trash/" in url else world.document.pk
+            client = client_for(actors[actor], api)
+            if api:
+                answer = client.post(url, {"ids": [str(target)], **extra}, format="json")
+            else:
+                answer = client.post(url, {"ids": [str(target)], **extra})
+            assert answer.status_code == 404, (actor, url)
+        for url in ("/api/trash/", "/documents/trash/"):
+            listed = client_for(actors[actor], url.startswith("/api/")).get(url)
+            assert listed.status_code == 200 and b"Trashed-title" not in listed.content, (actor, url)
+    assert Document.objects.owned_by(alice).filter(pk=world.document.pk).exists()
+    assert Document.objects.in_trash_of(alice).filter(pk=world.trashed.pk).exists()
+    for url in ("/api/trash/", "/documents/trash/"):
+        assert b"Trashed-title" in client_for(alice, url.startswith("/api/")).get(url).content

@@ -201,10 +201,11 @@ def provider_check(user: User) -> tuple[bool, str]:
 
 
 def _manual_examples(user_id: int):
-    """What the built-in classifier learns from: the person's own filing by hand, of documents with text."""
-    return DocumentTopic.objects.filter(document__owner_id=user_id, source=DocumentTopic.Source.MANUAL).exclude(
-        document__text=""
-    )
+    """What the built-in classifier learns from: the person's own filing by hand, of documents with text that are
+    not in the trash (a person who throws a document away no longer vouches for its filing)."""
+    return DocumentTopic.objects.filter(
+        document__owner_id=user_id, document__deleted_at__isnull=True, source=DocumentTopic.Source.MANUAL
+    ).exclude(document__text="")
 
 
 def _model_is_current(user_id: int, stored: ClassifierModel | None) -> bool:

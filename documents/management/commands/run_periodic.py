@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from accounts import throttle
-from documents import periodic, reconcile
+from documents import periodic, reconcile, trash
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +18,7 @@ JOBS = [
     ("drain storage deletions", 30, periodic.storage_deletions_drain),
     ("sweep the processing queue", 60, periodic.documents_sweep_queue),
     ("purge stale uploads", 300, periodic.uploads_purge_stale),
+    ("purge documents long in the trash", 3600, trash.trash_purge_expired),
     ("abort multipart uploads nobody finishes", 3600, reconcile.multipart_abort_orphans),
     ("forget old per-address counts", 3600, throttle.attempts_forget_old),
     ("delete objects no document accounts for", 6 * 3600, reconcile.storage_reconcile_quietly),
@@ -26,8 +27,8 @@ JOBS = [
 
 class Command(BaseCommand):
     help = (
-        "Run the periodic jobs (deletion retries, queue sweeper, stale-upload purge, abandoned multipart uploads) "
-        "until stopped."
+        "Run the periodic jobs (deletion retries, queue sweeper, stale-upload purge, trash purge, abandoned multipart "
+        "uploads) until stopped."
     )
 
     def add_arguments(self, parser):
