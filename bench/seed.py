@@ -116,11 +116,15 @@ def copy_documents(user_id: int, first: int, count: int, corpus: Corpus) -> None
         while batch := list(itertools.islice(rows, BATCH * 5)):
             with raw.copy(documents) as copy:
                 for document, _ in batch:
-                    copy.write_row([f.get_db_prep_save(getattr(document, f.attname), connection) for f in document_fields])
+                    copy.write_row(
+                        [f.get_db_prep_save(getattr(document, f.attname), connection) for f in document_fields]
+                    )
             with raw.copy(assignments) as copy:
                 for _, chosen in batch:
                     for a in chosen:
-                        copy.write_row([f.get_db_prep_save(getattr(a, f.attname), connection) for f in assignment_fields])
+                        copy.write_row(
+                            [f.get_db_prep_save(getattr(a, f.attname), connection) for f in assignment_fields]
+                        )
 
 
 def _copied_fields(model) -> list:
