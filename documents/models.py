@@ -126,9 +126,21 @@ class Document(models.Model):
     class Meta:
         ordering = ["-created"]
         indexes = [
-            models.Index(fields=["owner", "-created"], name="document_owner_created"),
-            models.Index(fields=["owner", "title"], name="document_owner_title"),
-            models.Index(fields=["owner", "size_bytes"], name="document_owner_size"),
+            # The list's orderings over the documents outside the trash (every list and search reads only those),
+            # each ending on the primary key as the ordering does: a page is read straight from the index, and
+            # the count is an index-only scan (the state is included for the page, which leaves uploads out).
+            models.Index(
+                fields=["owner", "-created", "-id"],
+                include=["state"],
+                name="document_live_created",
+                condition=Q(deleted_at__isnull=True),
+            ),
+            models.Index(
+                fields=["owner", "title", "id"], name="document_live_title", condition=Q(deleted_at__isnull=True)
+            ),
+            models.Index(
+                fields=["owner", "size_bytes", "id"], name="document_live_size", condition=Q(deleted_at__isnull=True)
+            ),
             models.Index(fields=["owner", "state"], name="document_owner_state"),
             models.Index(fields=["owner", "sha256"], name="document_owner_sha256"),
             models.Index(fields=["state", "created"], name="document_state_created"),

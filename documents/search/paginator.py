@@ -11,13 +11,15 @@ from kite.parsing import is_whole_number
 
 
 class SearchPaginator(Paginator):
-    """Pages search results with one query: the page query counts the matches too.
+    """Pages search results in two small queries: the page's ids with the number of matches, then their rows.
 
-    Ranking already visits every match, so the separate COUNT a paginator runs would only search again.
-    The count is a window over all matches sorted as the page is (``COUNT(*) OVER (ORDER BY … ROWS BETWEEN
-    UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)``): PostgreSQL then ranks each match once, below the window,
-    and sorts the matches once for both, holding only the listed columns, never the text the snippets come
-    from. Other querysets are paged as usual.
+    Ranking already visits every match, so the separate COUNT a paginator runs would only search again. The
+    first query reads only what ranking needs (each match's id, rank and date, from the in-row rank vector) and
+    counts the matches with a window sorted as the page is (``COUNT(*) OVER (ORDER BY … ROWS BETWEEN UNBOUNDED
+    PRECEDING AND UNBOUNDED FOLLOWING)``): PostgreSQL ranks each match once, below the window, and sorts narrow
+    rows in memory however many there are. The second query fetches the listed rows alone, with their snippets
+    and topics, by primary key. Ranking thousands of matches thus never carries their columns through the sort.
+    Other querysets are paged as usual.
 
     One reliance on Django's Paginator, named here: its `count` is a cached property, so assigning `count`
     fills that cache and a later `page.paginator.count` asks nothing more.
@@ -38,11 +40,29 @@ class SearchPaginator(Paginator):
         query = self._queryset.query
         order = [_order_expression(item) for item in (query.order_by or self._queryset.model._meta.ordering)]
         total = Window(Count("pk"), order_by=order, frame=RowRange(start=None, end=None))
-        rows = list(self._queryset.annotate(search_total=total)[bottom : bottom + self.per_page])
-        if not rows and number > 1:
+        ranked = list(
+            self._queryset.annotate(search_total=total).values_list("pk", "search_total")[
+                bottom : bottom + self.per_page
+            ]
+        )
+        if not ranked and number > 1:
             return super().page(number)  # past the end: count, and answer as any paginator does
-        self.count = rows[0].search_total if rows else 0
+        self.count = ranked[0][1] if ranked else 0
+        listed = {row.pk: row for row in self._listed([pk for pk, _ in ranked])}
+        rows = [listed[pk] for pk, _ in ranked if pk in listed]
         return Page(rows, number, self)
+
+    def _listed(self, ids: list) -> QuerySet:
+        """The rows `ids` name, with the search's columns, annotations and prefetches, fetched by primary key.
+
+        The search's conditions are not repeated: the ids come from them, and with them PostgreSQL could read the
+        page through the search index again instead of the primary key.
+        """
+        source = self._queryset
+        rows = source.model._default_manager.filter(pk__in=ids)
+        rows.query.deferred_loading = source.query.deferred_loading
+        annotations = {name: source.query.annotations[name] for name in source.query.annotation_select}
+        return rows.annotate(**annotations).prefetch_related(*source._prefetch_related_lookups)
 
     def get_page(self, number):
         """As Paginator.get_page (a valid page, whatever `number` is), without counting first while searching."""
