@@ -45,7 +45,7 @@ def run(web_factory, scale) -> dict:
     hana, holly = seed.user_with_token("hana"), seed.user_with_token("holly")
     seed.copy_documents(hana["id"], 0, small, corpus)
     web = web_factory()
-    results: dict = {"small": small, "sizes": {}}
+    results: dict = {"small": small, "requests": scale.household_requests, "sizes": {}}
     loaded = 0
     for size in sizes:
         log(f"scenario 7: Holly grows to {size:,} documents (COPY)")

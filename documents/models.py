@@ -126,14 +126,11 @@ class Document(models.Model):
     class Meta:
         ordering = ["-created"]
         indexes = [
-            # The list's orderings over the documents outside the trash (every list and search reads only those),
-            # each ending on the primary key as the ordering does: a page is read straight from the index, and
-            # the count is an index-only scan (the state is included for the page, which leaves uploads out).
+            # The lists over the documents outside the trash (every list and search asks for those alone): the
+            # orderings end on the primary key as the ordering does, so a page is read straight from the index;
+            # a list's count is an index-only scan of the small, deduplicated (owner, state) index.
             models.Index(
-                fields=["owner", "-created", "-id"],
-                include=["state"],
-                name="document_live_created",
-                condition=Q(deleted_at__isnull=True),
+                fields=["owner", "-created", "-id"], name="document_live_created", condition=Q(deleted_at__isnull=True)
             ),
             models.Index(
                 fields=["owner", "title", "id"], name="document_live_title", condition=Q(deleted_at__isnull=True)
@@ -141,7 +138,7 @@ class Document(models.Model):
             models.Index(
                 fields=["owner", "size_bytes", "id"], name="document_live_size", condition=Q(deleted_at__isnull=True)
             ),
-            models.Index(fields=["owner", "state"], name="document_owner_state"),
+            models.Index(fields=["owner", "state"], name="document_live_state", condition=Q(deleted_at__isnull=True)),
             models.Index(fields=["owner", "sha256"], name="document_owner_sha256"),
             models.Index(fields=["state", "created"], name="document_state_created"),
             # fastupdate off: writes come from background workers, and searches never wade through a pending list.
