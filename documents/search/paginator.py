@@ -62,7 +62,8 @@ class SearchPaginator(Paginator):
         rows = source.model._default_manager.filter(pk__in=ids)
         rows.query.deferred_loading = source.query.deferred_loading
         annotations = {name: source.query.annotations[name] for name in source.query.annotation_select}
-        return rows.annotate(**annotations).prefetch_related(*source._prefetch_related_lookups)
+        prefetches = source._prefetch_related_lookups  # type: ignore[attr-defined]  # Django's, not in the stubs
+        return rows.annotate(**annotations).prefetch_related(*prefetches)
 
     def get_page(self, number):
         """As Paginator.get_page (a valid page, whatever `number` is), without counting first while searching."""
