@@ -1,4 +1,4 @@
-"""Each person's own history (LIFE-06): append-only, kept for KITE_ACTIVITY_DAYS, seen by its person alone.
+"""Each person's own history: append-only, kept for KITE_ACTIVITY_DAYS, seen by its person alone.
 
 This app sits below accounts, topics and documents, which record into it: it imports none of them. A
 document is remembered by its id and its title at the time, so the log outlives the document's purge.

@@ -62,11 +62,15 @@ def documents_bulk(*, user: User, ids: Iterable, action: str, topic_ids: Iterabl
             raise NotFound("Topic not found.")
         if action == BulkAction.ADD_TOPICS:
             _add_topics(documents, topics)
-            detail = topics_change([topic.name for topic in topics], [])
+            detail, changed = topics_change([topic.name for topic in topics], []), documents
         else:
-            DocumentTopic.objects.filter(document__in=documents, topic__in=topics).delete()
+            removed = DocumentTopic.objects.filter(document__in=documents, topic__in=topics)
+            had = set(removed.values_list("document_id", flat=True))
+            removed.delete()
             detail = topics_change([], [topic.name for topic in topics])
-        record_many(user, Action.TOPICS, documents, detail=detail)
+            changed = [document for document in documents if document.pk in had]
+        # The activity names the documents this changed: a topic removed from a document without it is no change.
+        record_many(user, Action.TOPICS, changed, detail=detail)
         # As a single edit does: if the broker is down the model is only a little older.
         transaction.on_commit(lambda: _send_quietly(train_builtin_model, user.pk))
     return len(documents)

@@ -9,7 +9,7 @@ from typing import cast
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -105,6 +105,15 @@ class Document(models.Model):
     reader = models.CharField(max_length=60, blank=True)
     reading_note = models.TextField(blank=True)
     thumbnail_at = models.DateTimeField(null=True, blank=True)
+
+    # The document's own date (a letter's, an invoice's): found in its text by the worker, or set by its owner,
+    # whose date a later reading never replaces.
+    class DateSource(models.TextChoices):
+        TEXT = "text"
+        MANUAL = "manual"
+
+    date = models.DateField(null=True, blank=True)
+    date_source = models.CharField(max_length=6, choices=DateSource.choices, blank=True)
     # The page OCR is reading now ("reading page 3 of 12"), while the document is processing.
     page_reading = models.PositiveIntegerField(null=True, blank=True)
     # Set when the processing message is handed to the broker; None means the
@@ -138,6 +147,14 @@ class Document(models.Model):
             models.Index(
                 fields=["owner", "size_bytes", "id"], name="document_live_size", condition=Q(deleted_at__isnull=True)
             ),
+            models.Index(
+                F("owner"),
+                F("date").desc(nulls_last=True),
+                F("created").desc(),
+                F("id").desc(),
+                name="document_live_date",
+                condition=Q(deleted_at__isnull=True),
+            ),
             models.Index(fields=["owner", "state"], name="document_live_state", condition=Q(deleted_at__isnull=True)),
             models.Index(fields=["owner", "sha256"], name="document_owner_sha256"),
             models.Index(fields=["state", "created"], name="document_state_created"),
@@ -158,6 +175,17 @@ class Document(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("documents:detail", args=[self.pk])
+
+    @property
+    def kind(self) -> str:
+        """The file's type as people name it ("Word document"), not as a MIME type."""
+        content_type = self.content_type.split(";")[0].strip().lower()
+        if content_type in KIND_LABELS:
+            return KIND_LABELS[content_type]
+        major, _, minor = content_type.partition("/")
+        if major in ("image", "audio", "video") and minor:
+            return f"{minor.removeprefix('x-').upper()} {major}"
+        return f"File ({content_type})" if content_type else "File"
 
     @property
     def is_pending(self) -> bool:
@@ -190,6 +218,31 @@ class Document(models.Model):
         """Every object this document may have in storage: its file and, once it was read, its thumbnail (a
         worker may store one before it records it, so it is counted from the moment the upload is confirmed)."""
         return [self.key] if self.state == self.State.UPLOADING else [self.key, self.thumbnail_key]
+
+
+KIND_LABELS = {
+    "application/pdf": "PDF document",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
+    "application/msword": "Word document (old format)",
+    "application/vnd.oasis.opendocument.text": "OpenDocument text",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel spreadsheet",
+    "application/vnd.ms-excel": "Excel spreadsheet (old format)",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint presentation",
+    "application/rtf": "Rich text document",
+    "application/zip": "Zip archive",
+    "application/octet-stream": "File of unknown type",
+    "text/plain": "Plain text",
+    "text/markdown": "Markdown text",
+    "text/csv": "CSV table",
+    "text/html": "Web page",
+    "image/jpeg": "JPEG image",
+    "image/png": "PNG image",
+    "image/tiff": "TIFF image",
+    "image/heic": "HEIC photo",
+    "image/heif": "HEIF photo",
+    "image/webp": "WebP image",
+    "image/gif": "GIF image",
+}
 
 
 # Thumbnails live beside the documents under their own prefix, at a key derived from the document's (READ-02).

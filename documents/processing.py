@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from documents import extraction, reading, sandbox, storage
+from documents import dates, extraction, reading, sandbox, storage
 from documents.models import Document, StorageDeletion
 from documents.services import storage_deletion_attempt
 from kite.errors import StorageUnavailable
@@ -146,6 +146,7 @@ def _finish(
     thumbnail: bool = False,
 ) -> bool:
     """Write the outcome once: only if the document is still this run's (not deleted, not re-queued)."""
+    found_date = dates.find_date(text) if text else None  # before the row is locked: parsing takes a moment
     with transaction.atomic():
         current = Document.objects.select_for_update().filter(pk=document.pk).first()
         if current is None:
@@ -173,6 +174,10 @@ def _finish(
         if text is not None:
             current.text = text
             fields.append("text")
+            if current.date_source != Document.DateSource.MANUAL:
+                current.date = found_date
+                current.date_source = Document.DateSource.TEXT if current.date else ""
+                fields += ["date", "date_source"]
         if read is not None:
             current.pages, current.text_source, current.reader = read.pages, read.text_source, read.engine
             current.reading_note = read.partial

@@ -30,6 +30,8 @@ from documents.reading import Limits, Reading
 TOO_LONG = "Reading this file took too long, so Kite stopped. It may be damaged or built to overload readers."
 TOO_BIG = "Reading this file needed too much memory, so Kite stopped. It may be damaged or built to overload readers."
 COULD_NOT_READ = "This file could not be read."
+# Room for a thumbnail and the answer's other fields beyond its text.
+ANSWER_SLACK_BYTES = 4 * 1024 * 1024
 
 
 def read_limited(
@@ -69,7 +71,15 @@ def read_limited(
             child.stdin.close()
         except BrokenPipeError:
             pass  # the child ended before reading everything; its answer (or its signal) says why
-        for line in child.stdout:
+        # The child's answer holds at most max_chars of text (JSON escapes at most sextuple it) and a thumbnail:
+        # a longer line is not an answer, and the worker must not hold it.
+        longest = limits.max_chars * 6 + ANSWER_SLACK_BYTES
+        stdout = child.stdout
+        for line in iter(lambda: stdout.readline(longest), b""):
+            if not line.endswith(b"\n"):
+                _kill_group(child)
+                child.wait()
+                raise ExtractionError(COULD_NOT_READ)
             message = _parse(line)
             if "progress" in message:
                 progress(*message["progress"])

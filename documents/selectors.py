@@ -6,12 +6,14 @@ to a bad value; the page ignores it, since a hand-edited address should still sh
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Case, F, QuerySet, Value, When
 from django.http import QueryDict
+from django.utils import timezone
 
 from documents import search
 from documents.models import Document, DocumentQuerySet
@@ -25,6 +27,9 @@ ORDERINGS = {
     "-title": ("-title", "-pk"),
     "-size_bytes": ("-size_bytes", "-pk"),
     "size_bytes": ("size_bytes", "pk"),
+    # Undated documents last either way, newest added first among them.
+    "-date": (F("date").desc(nulls_last=True), "-created", "-pk"),
+    "date": (F("date").asc(nulls_last=True), "-created", "-pk"),
 }
 ORDERING_LABELS = {
     "-created": "Newest first",
@@ -33,6 +38,8 @@ ORDERING_LABELS = {
     "-title": "Title Z–A",
     "-size_bytes": "Largest first",
     "size_bytes": "Smallest first",
+    "-date": "Dated newest first",
+    "date": "Dated oldest first",
 }
 DEFAULT_ORDERING = "-created"
 BEST_MATCH = ("-search_rank", "-created", "-pk")
@@ -65,6 +72,9 @@ class DocumentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", strip=True)
     topic = IdFilter(field_name="assignments__topic_id", min_value=1, max_value=MAX_ID)
     state = django_filters.ChoiceFilter(choices=Document.State.choices)
+    # The document's own date, from and to (inclusive).
+    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte")
     ordering = django_filters.ChoiceFilter(choices=list(ORDERING_LABELS.items()), method="filter_ordering")
 
     class Meta:
@@ -99,3 +109,23 @@ def document_filter(params: QueryDict, queryset: DocumentQuerySet, request, *, l
             params.pop(name, None)
         filterset = DocumentFilter(params, queryset=queryset, request=request)
     return filterset
+
+
+RECENT_UPLOADS_HOURS = 24
+RECENT_UPLOADS_SHOWN = 20
+
+
+def recent_uploads(user) -> list[Document]:
+    """The person's uploads of the last day for the upload page, those that failed first, then newest first.
+
+    What the page's own session showed is gone once the person leaves it; these rows come from Kite's records,
+    so the results (and uploads left unfinished) are still there when they come back.
+    """
+    since = timezone.now() - timedelta(hours=RECENT_UPLOADS_HOURS)
+    failed_first = Case(When(state=Document.State.FAILED, then=Value(0)), default=Value(1))
+    return list(
+        Document.objects.owned_by(user)
+        .filter(created__gte=since)
+        .with_topics()
+        .order_by(failed_first, "-created", "-pk")[:RECENT_UPLOADS_SHOWN]
+    )

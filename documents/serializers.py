@@ -49,6 +49,7 @@ class DocumentSerializer(serializers.ModelSerializer):
             "pages",
             "text_source",
             "thumbnail",
+            "date",
             "created",
             "updated",
         ]
@@ -146,6 +147,8 @@ class PartsSerializer(serializers.Serializer):
 
 class DocumentUpdateSerializer(serializers.Serializer):
     title = StrictCharField(max_length=255, required=False)
+    # The document's own date; null clears it (and a later reading does not set it again).
+    date = serializers.DateField(required=False, allow_null=True)
     topic_ids = serializers.ListField(
         child=StrictIntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=100
     )

@@ -397,14 +397,22 @@ def document_search(owner: User, q: str, queryset: QuerySet[Document] | None = N
 
 
 @transaction.atomic
-def document_update(*, user: User, document: Document, title: str | None = None, topic_ids=None) -> Document:
-    """Rename, and/or set the document's topics by hand (T-01): listed topics become manual. Both are recorded in
-    the person's activity (LIFE-06) when they change something."""
+def document_update(*, user: User, document: Document, title: str | None = None, topic_ids=None, **changes) -> Document:
+    """Rename, date (`date=`, None to clear), and/or set the document's topics by hand (T-01): listed topics
+    become manual. A date set here is the owner's: reading the document again keeps it. Each is recorded in the
+    person's activity (LIFE-06) when it changes something."""
+    fields = []
+    old_title = document.title
     if title is not None:
-        old_title, document.title = document.title, title.strip() or document.title
-        document.save(update_fields=["title", "updated"])
-        if document.title != old_title:
-            record(user, Action.RETITLED, document=document, detail=f"Was “{old_title}”")
+        document.title = title.strip() or document.title
+        fields.append("title")
+    if "date" in changes:
+        document.date, document.date_source = changes["date"], Document.DateSource.MANUAL
+        fields += ["date", "date_source"]
+    if fields:
+        document.save(update_fields=[*fields, "updated"])
+    if document.title != old_title:
+        record(user, Action.RETITLED, document=document, detail=f"Was “{old_title}”")
     if topic_ids is not None:
         wanted = set(topic_ids)
         found = {topic.pk: topic for topic in Topic.objects.visible_to(user).filter(pk__in=wanted)}

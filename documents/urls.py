@@ -16,6 +16,7 @@ urlpatterns = [
     path("<uuid:pk>/delete/", views.document_delete, name="delete"),
     path("<uuid:pk>/topics/", views.document_topics, name="topics"),
     path("<uuid:pk>/classify/", views.document_reclassify, name="classify"),
+    path("<uuid:pk>/date/", views.document_date, name="date"),
     path("<uuid:pk>/notes/", views.note_add, name="note-add"),
     path("<uuid:pk>/notes/<uuid:note_id>/delete/", views.note_delete, name="note-delete"),
 ]

@@ -3,7 +3,9 @@ the trash, and the live states they poll."""
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -100,13 +102,15 @@ def document_list(request):
         "q": filters.get("q") or "",
         "topic": str(filters.get("topic") or ""),
         "state": filters.get("state") or "",
+        "date_after": filters["date_after"].isoformat() if filters.get("date_after") else "",
+        "date_before": filters["date_before"].isoformat() if filters.get("date_before") else "",
         "ordering": filters.get("ordering") or "",
         "orderings": orderings,
         "topics": topics,
         "states": [(value, label) for value, label in Document.State.choices if value != Document.State.UPLOADING],
-        "filtered": bool(filters.get("q") or filters.get("topic") or filters.get("state")),
+        "filtered": any(filters.get(name) for name in ("q", "topic", "state", "date_after", "date_before")),
         # The action bar sends the list's search and filters along: "all matching" is resolved from them.
-        "bulk_filters": [(name, filters[name]) for name in (*BULK_FILTERS, "ordering") if filters.get(name)],
+        "bulk_filters": [(name, _as_param(filters[name])) for name in (*BULK_FILTERS, "ordering") if filters.get(name)],
         "bulk_actions": bulk.BulkAction.choices,
     }
     return render(request, "documents/list.html", context)
@@ -149,12 +153,19 @@ def _state_of(document: Document, detailed: bool) -> dict:
 def document_upload(request):
     """UI-02, UP-01: the page hashes and sends files straight to storage (large ones in parts); the limits let it
     refuse early."""
+    recent = selectors.recent_uploads(request.user)
     context = {
         "max_upload_bytes": settings.KITE_MAX_UPLOAD_BYTES,
         "multipart_threshold": settings.KITE_MULTIPART_THRESHOLD,
         "part_size": settings.KITE_MULTIPART_PART_SIZE,
+        "recent": recent,
+        "recent_failed": sum(document.state == Document.State.FAILED for document in recent),
     }
     return render(request, "documents/upload.html", context)
+
+
+class DocumentDateForm(forms.Form):
+    date = forms.DateField(required=False)
 
 
 PREVIEW_KINDS = {"application/pdf": "pdf", "text/plain": "text"}
@@ -226,6 +237,23 @@ def document_topics(request, pk):
 
 @login_required
 @require_POST
+def document_date(request, pk):
+    """The document's own date, set by its owner (an empty field clears it); a later reading keeps it."""
+    document = _own_document(request, pk)
+    form = DocumentDateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the date as a day, month and year, or leave the field empty to clear it.")
+        return redirect(document)
+    return _run_and_report(
+        request,
+        document,
+        "Date saved." if form.cleaned_data["date"] else "Date cleared.",
+        lambda: services.document_update(user=request.user, document=document, date=form.cleaned_data["date"]),
+    )
+
+
+@login_required
+@require_POST
 def document_reclassify(request, pk):
     document = _own_document(request, pk)
     return _run_and_report(
@@ -280,7 +308,12 @@ def document_delete(request, pk):
     return redirect("documents:list")
 
 
-BULK_FILTERS = ("q", "topic", "state")
+def _as_param(value) -> str:
+    """A cleaned filter value as the list's address spells it (dates as YYYY-MM-DD, never a localised form)."""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+BULK_FILTERS = ("q", "topic", "state", "date_after", "date_before")
 
 
 @login_required

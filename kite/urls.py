@@ -37,6 +37,12 @@ urlpatterns = [
     path("documents/", include("documents.urls")),
     path("topics/", include("topics.urls")),
     path("api/", include((api_patterns, "api"))),
+    # Ahead of the admin's own route of the same shape, which answers 500 for a malformed UUID.
+    path(
+        "admin/r/<path:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(views.view_on_site),
+        name="admin-view-on-site",
+    ),
     path("admin/", admin.site.urls),
 ]
 

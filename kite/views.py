@@ -2,8 +2,10 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes import views as contenttype_views
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
@@ -23,6 +25,18 @@ def favicon(request):
     """Browsers ask for /favicon.ico on pages that name no icon (the admin's): Kite's own icon. Its address is
     looked up per request, since with DEBUG off it exists only once static files are collected."""
     return redirect(static("favicon.svg"), permanent=True)
+
+
+def view_on_site(request, content_type_id: str, object_id: str):
+    """The admin's "view on site" redirect, answering 404 for an id its model cannot hold.
+
+    Django's own view turns a malformed integer id into a 404 but lets a malformed UUID (every Kite model's key)
+    raise a ValidationError, a 500 on a page any staff member can type.
+    """
+    try:
+        return contenttype_views.shortcut(request, content_type_id, object_id)
+    except ValidationError as error:
+        raise Http404("No such object.") from error
 
 
 def home(request):

@@ -16,7 +16,7 @@ however many documents other people keep, and a query can never match anybody el
 ranked by a second, small vector (``Document.rank_vector``): a match in the title counts most, then one in
 the filename, then one in the opening of the text; documents that match only further down come after,
 newest first. Ranking and counting read only that vector, the date and the id of each match
-(``SearchPaginator``); the matching vector carries no planner statistics (migration 0013), so PostgreSQL
+(``SearchPaginator``); the matching vector carries no planner statistics (migration 0014), so PostgreSQL
 always finds matches through the index rather than by unpacking every row's vector, whoever owns the rows.
 SQLite (the embedded mode) has no text search types: there every word, phrase or exclusion is plain
 case-insensitive containment in the title, filename or text, and title matches come first.

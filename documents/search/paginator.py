@@ -92,4 +92,9 @@ def _unindexed(order: OrderBy) -> OrderBy:
     100,000 documents, where the search index finds it at once.
     """
     expression = order.expression
-    return OrderBy(Coalesce(expression, expression), descending=order.descending, nulls_last=order.nulls_last)
+    return OrderBy(
+        Coalesce(expression, expression),
+        descending=order.descending,
+        nulls_first=order.nulls_first,
+        nulls_last=order.nulls_last,
+    )

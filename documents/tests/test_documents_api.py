@@ -23,6 +23,7 @@ def test_list_shows_only_own_documents(alice_api, bob_api, unique_bytes):
         "error",
         "topics",
         "pages",
+        "date",
         "text_source",
         "thumbnail",
         "created",
@@ -97,3 +98,23 @@ def test_settings_endpoint_is_gone(alice_api):
     """D-12: /api/settings/ answers 404 for every method."""
     for method in ("get", "post", "put", "patch", "delete"):
         assert getattr(alice_api, method)("/api/settings/").status_code == 404
+
+
+def test_renaming_and_changing_topics_are_recorded_in_the_activity(alice, alice_api):
+    """LIFE-06, T-01: PATCH records a rename (with the old title) and a topic change (what was added and removed),
+    and records nothing when nothing changed."""
+    from activity.models import Event
+    from documents.tests.factories import DocumentFactory
+    from topics.tests.factories import TopicFactory
+
+    document = DocumentFactory(owner=alice, title="Old name")
+    bills, taxes = TopicFactory(owner=alice, name="Bills"), TopicFactory(owner=alice, name="Taxes")
+    url = f"/api/documents/{document.pk}/"
+    assert alice_api.patch(url, {"title": "New name", "topic_ids": [bills.pk]}, format="json").status_code == 200
+    assert alice_api.patch(url, {"title": "New name", "topic_ids": [taxes.pk]}, format="json").status_code == 200
+    events = list(Event.objects.filter(owner=alice).order_by("id").values_list("action", "detail"))
+    assert events == [
+        ("retitled", "Was “Old name”"),
+        ("topics", "Added Bills"),
+        ("topics", "Added Taxes; removed Bills"),
+    ]

@@ -230,3 +230,14 @@ def test_a_scanned_article_is_filed_as_its_text_would_be_by_what_the_learner_lea
 
 def _wrapped(text: str) -> str:
     return "\n".join(textwrap.fill(paragraph, 85) for paragraph in text.splitlines())
+
+
+def test_the_worker_refuses_an_answer_longer_than_any_reading_could_be(monkeypatch):
+    """The worker reads the child's answer one capped line at a time: an answer longer than the text limit allows
+    (here: a thumbnail past a shrunken slack) is refused, never held whole in the worker's memory."""
+    data = scans.encoded(scans.photo(NOTE))
+    limits = Limits(**{**LIMITS.__dict__, "max_chars": 10})
+    assert read_in_child(data, "image/png", "note.png", limits).thumbnail  # fits with the usual slack
+    monkeypatch.setattr(sandbox, "ANSWER_SLACK_BYTES", 100)
+    with pytest.raises(ExtractionError, match=sandbox.COULD_NOT_READ):
+        read_in_child(data, "image/png", "note.png", limits)

@@ -96,7 +96,7 @@ def assert_reads_the_search_index(nodes: list[dict]) -> None:
 
 def test_a_common_word_is_found_through_the_owner_index_when_one_person_owns_everything(alice_api, alice, bob):
     """A word in every one of a person's documents, who owns nearly all rows, after ANALYZE: the page query
-    still reads the owner-keyed search index and never the whole table (migration 0013 leaves the word
+    still reads the owner-keyed search index and never the whole table (migration 0014 leaves the word
     statistics out, so the plan does not turn on how common a word is)."""
     Document.objects.bulk_create(
         DocumentFactory.build(owner=alice, title=f"Invoice {i}", text=f"invoice {i} " + FAR_DOWN) for i in range(300)

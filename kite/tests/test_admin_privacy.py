@@ -6,7 +6,7 @@ from collections import deque
 from django.test import Client
 
 from conftest import upload_document
-from documents.models import Document
+from documents.models import Document, Note
 from topics.classification import services as classification_services
 from topics.models import DocumentTopic
 from topics.tests.factories import TopicFactory
@@ -18,6 +18,8 @@ SECRETS = [
     "marmalade-confidential-text",  # extracted text
     "Alice-private-topic",  # a topic of hers
     "sk-alice-provider-key",  # her provider key
+    "Alice-private-note-text",  # a note on her document
+    "Trashed-zeppelin-title",  # a document of hers in the trash
 ]
 # Delete confirmations and history pages are crawled too; only log-out, password forms and "view on site" are not.
 SKIP = re.compile(r"/(logout|password)/|/admin/r/|\?_changelist_filters")
@@ -44,7 +46,7 @@ def crawl(client: Client, start: str = "/admin/", limit: int = 400) -> dict[str,
 
 def test_admin_shows_users_quotas_and_totals_but_no_document_contents(alice, alice_api, staff, unique_bytes, settings):
     """SC4: a superuser crawling every admin page finds users, quotas, counts and byte totals, and no title,
-    filename, text, topic of a document, provider key or download link."""
+    filename, text, note, topic of a document (in the trash or not), provider key or download link."""
     document = upload_document(alice_api, b"marmalade-confidential-text " * 4, filename="zeppelin-file-name.txt")
     Document.objects.filter(pk=document["id"]).update(
         title="Quarterly-zeppelin-secret", text="marmalade-confidential-text"
@@ -57,6 +59,10 @@ def test_admin_shows_users_quotas_and_totals_but_no_document_contents(alice, ali
     )
     system = TopicFactory(owner=None, name="Invoices")
     DocumentTopic.objects.create(document_id=document["id"], topic=system, source="builtin", confidence=0.5)
+    Note.objects.create(document_id=document["id"], text="Alice-private-note-text")
+    trashed = upload_document(alice_api, b"in the trash " * 4, filename="trashed.txt")
+    Document.objects.filter(pk=trashed["id"]).update(title="Trashed-zeppelin-title")
+    assert alice_api.delete(f"/api/documents/{trashed['id']}/").status_code == 204
     token = alice.api_tokens.first()
     token.name = "Alice-private-token-name"
     token.save()
@@ -72,7 +78,7 @@ def test_admin_shows_users_quotas_and_totals_but_no_document_contents(alice, ali
     assert bulk.status_code == 200 and b"Are you sure" in bulk.content
     pages["bulk delete"] = bulk.content
     assert (
-        b"alice: 1 document (112\xc2\xa0bytes), 1 topic, 1 API token"
+        b"alice: 1 document (112\xc2\xa0bytes) and 1 in the trash, 1 topic, 1 API token"
         in pages[f"/admin/accounts/user/{alice.pk}/delete/"]
     )
     assert any("/history/" in url for url in pages) and any("/delete/" in url for url in pages)
@@ -81,6 +87,7 @@ def test_admin_shows_users_quotas_and_totals_but_no_document_contents(alice, ali
     for secret in SECRETS:
         assert secret.encode() not in everything, secret
     assert b"X-Amz-Signature" not in everything and document["id"].encode() not in everything
+    assert trashed["id"].encode() not in everything
     users = client.get("/admin/accounts/user/").content.decode()
     assert "alice" in users and ">1<" in users and ">112<" in users  # one document, 112 bytes
     assert b"Invoices" in client.get("/admin/topics/systemtopic/").content

@@ -95,10 +95,10 @@ def test_list_badges_follow_the_worker_without_a_reload_and_polling_stops(page, 
 
 @pytest.mark.slow
 def test_find_by_a_word_filter_by_topic_edit_topics_and_delete(page, alice, filed, log_in):
-    """UI-01, UI-03, T-01, DOC-06, STORE-06, STORE-04: search finds a document by a word of its text; the topic
+    """UI-01, UI-03, T-01, DOC-06, STORE-06, STORE-04, LIFE-01: search finds a document by a word of its text; the topic
     filter shows exactly that topic's documents; topics edited on the document page become manual and survive a
-    re-classification the page follows live; deleting asks first, says what it frees, removes the stored object
-    and lowers the quota meter by exactly its size."""
+    re-classification the page follows live; moving to the trash asks first, says what it frees, keeps the stored
+    object for the trash and lowers the quota meter by exactly its size."""
     log_in(alice)
     rows = page.locator("table.documents tbody tr")
     expect(rows).to_have_count(3)
@@ -148,7 +148,7 @@ def test_find_by_a_word_filter_by_topic_edit_topics_and_delete(page, alice, file
     expect(page.locator("#quota-progress")).to_have_attribute("value", str(used - invoice.size_bytes))
     expect(rows).to_have_count(2)
     assert Document.objects.in_trash_of(alice).filter(pk=invoice.pk).exists()
-    assert not object_exists(invoice.key)
+    assert object_exists(invoice.key)  # in the trash, the file stays until the trash is emptied
 
 
 def test_uploads_over_the_quota_or_the_size_limit_show_why_and_retry_works(page, alice, log_in, tmp_path, settings):

@@ -1,6 +1,7 @@
 """A person signs up and uploads a PDF in a real Chromium, straight to storage (D-05, STORE-04)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import User
 from devtools.testing.samples import make_pdf
@@ -147,3 +148,68 @@ def test_a_large_upload_interrupted_by_a_reload_resumes_where_it_was(page, tmp_p
     url = storage.presigned_get(key=document.key, filename=document.filename, content_type=document.content_type)
     assert requests.get(url, timeout=60).content == data
     assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('kite-upload:')).length") == 0
+
+
+def test_upload_results_add_up_put_failures_first_and_outlive_the_page(page, worker, alice, log_in, tmp_path):
+    """A file over the quota is refused without a Retry (retrying cannot help) and with a way to make room; a file
+    uploaded but unreadable is counted as uploaded; failures come first; and after leaving the page the last
+    day's uploads are still listed there, the one that could not be read first."""
+    good = tmp_path / "letter.txt"
+    good.write_bytes(b"Dear Ada, the garden party is on Sunday.\n")
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\nthis is not a PDF at all\n%%EOF\n")
+    huge = tmp_path / "huge.txt"
+    huge.write_bytes(b"x" * 50_000)
+    Quota.objects.filter(user=alice).update(limit_bytes=10_000)
+    log_in(alice)
+    page.goto(page.base_url + "/documents/upload/")
+
+    page.set_input_files("#files", [str(good), str(broken), str(huge)])
+    summary = page.locator("#uploads-summary")
+    expect(summary).to_have_text("2 of 3 uploaded (1 could not be read), 1 not uploaded", timeout=60_000)
+    items = page.locator("#uploads .upload-item")
+    refused = items.first
+    expect(refused).to_contain_text("huge.txt")
+    expect(refused).to_contain_text("Not enough storage")
+    expect(refused.get_by_role("button", name="Retry huge.txt")).to_have_count(0)
+    expect(refused.get_by_role("button", name="Dismiss huge.txt")).to_be_visible()
+    expect(refused.get_by_role("link", name="Make room among your documents")).to_be_visible()
+
+    page.goto(page.base_url + "/documents/")
+    page.goto(page.base_url + "/documents/upload/")
+    recent = page.locator("#recent-uploads li")
+    expect(recent).to_have_count(2)
+    expect(recent.first).to_contain_text("broken.pdf")
+    expect(recent.first).to_contain_text("Failed")
+    expect(recent.nth(1)).to_contain_text("letter.txt")
+
+
+def test_retry_keeps_keyboard_focus_on_the_file(page, alice, log_in, tmp_path):
+    """A lost connection is worth retrying: Retry, pressed from the keyboard, leaves focus on that file (not on
+    the page's start) while it goes up again."""
+    letter = tmp_path / "letter.txt"
+    letter.write_bytes(b"Dear Ada, the garden party is on Sunday.\n")
+    log_in(alice)
+    page.goto(page.base_url + "/documents/upload/")
+    # The connection drops once, as a phone's does: the first request for an upload URL never leaves.
+    page.evaluate(
+        """() => {
+            const fetch = window.fetch;
+            let dropped = false;
+            window.fetch = (url, options) => {
+                if (!dropped && String(url).includes("/upload-url/")) {
+                    dropped = true;
+                    return Promise.reject(new TypeError("Failed to fetch"));
+                }
+                return fetch(url, options);
+            };
+        }"""
+    )
+    page.set_input_files("#files", str(letter))
+    retry = page.get_by_role("button", name="Retry letter.txt")
+    expect(retry).to_be_visible()
+    retry.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".upload-item.done")
+    assert page.evaluate("document.activeElement.textContent") == "letter.txt"
+    expect(page.locator("#uploads-summary")).to_have_text("1 of 1 uploaded")

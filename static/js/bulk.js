@@ -6,7 +6,7 @@ if (form) {
   const pageBox = document.getElementById("select-page");
   const matching = document.getElementById("select-matching");
   const count = document.getElementById("bulk-count");
-  const total = matching.labels[0].textContent.trim();
+  const total = matching.dataset.total;
 
   const update = () => {
     const ticked = boxes.filter((box) => box.checked).length;

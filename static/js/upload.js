@@ -4,7 +4,7 @@
 // threshold go up in parts, several at once, each PUT pinned to its SHA-256;
 // the upload is remembered in localStorage, so after a reload (or a lost
 // connection) the same file picked again goes on from the parts storage holds.
-import { StateWatcher, formatBytes, swapIn } from "./live.js";
+import { StateWatcher, formatBytes, isPending, swapIn } from "./live.js";
 import { Sha256 } from "./sha256.js";
 
 const PARALLEL_UPLOADS = 3;
@@ -28,10 +28,32 @@ const documentUrl = (id) => `${form.dataset.documentsUrl}${id}/`;
 const uploads = [];
 const waiting = [];
 let running = 0;
+const recent = document.getElementById("recent-uploads");
+const recentRows = new Map(
+  [...(recent?.querySelectorAll("li[data-document-id]") ?? [])].map((li) => [li.dataset.documentId, li]),
+);
 const watcher = new StateWatcher(form.dataset.statesUrl, (doc) => {
   const upload = uploads.find((u) => u.documentId === doc.id);
-  if (upload) upload.showState(doc);
+  if (upload) {
+    upload.showState(doc);
+    updateSummary();
+    return;
+  }
+  // A row of the last day's uploads, still being read when the page was drawn.
+  const row = recentRows.get(doc.id);
+  if (!row) return;
+  row.dataset.state = doc.state;
+  row.classList.toggle("failed", doc.state === "failed");
+  swapIn(row.querySelector("[data-state-slot]"), doc.state_html);
+  const topics = row.querySelector("[data-topics]");
+  if (topics) swapIn(topics, doc.topics_html);
+  const note = row.querySelector("[data-error]");
+  if (note) {
+    note.textContent = doc.error;
+    note.hidden = !doc.error;
+  }
 });
+for (const [id, row] of recentRows) if (isPending(row.dataset.state)) watcher.watch(id);
 
 class UploadError extends Error {
   constructor(message, { retry = true, link = null, code = "" } = {}) {
@@ -80,9 +102,10 @@ function errorFor(status, data) {
 }
 
 function quotaError(size, remaining) {
+  // Trying again cannot help until something is deleted: no Retry, a way to make room instead.
   return new UploadError(
-    `Not enough storage: this file needs ${formatBytes(size)} and you have ${formatBytes(Math.max(remaining, 0))} left. ` +
-      "Delete documents to make room, then retry.",
+    `Not enough storage: this file needs ${formatBytes(size)} and you have ${formatBytes(Math.max(remaining, 0))} left.`,
+    { retry: false, link: { href: form.dataset.documentsUrl, text: "Make room among your documents" }, code: "quota" },
   );
 }
 
@@ -213,6 +236,9 @@ class Upload {
     const name = document.createElement("span");
     name.className = "name";
     name.textContent = file.name;
+    // Where keyboard focus goes when the button that had it is replaced (Retry).
+    name.tabIndex = -1;
+    this.name = name;
     const size = document.createElement("span");
     size.className = "size muted";
     size.textContent = formatBytes(file.size);
@@ -398,6 +424,7 @@ class Upload {
   }
 
   showState(doc) {
+    this.readFailed = doc.state === "failed";
     this.badge.hidden = false;
     this.li.dataset.state = doc.state;
     swapIn(this.badge, doc.state_html);
@@ -432,6 +459,8 @@ class Upload {
       button.addEventListener("click", () => {
         this.setStatus("Waiting…");
         this.li.classList.remove("failed");
+        // The button goes with the status it sat in: keep focus on this file rather than lose it to the page.
+        this.name.focus();
         enqueue(this);
       });
     } else {
@@ -446,6 +475,8 @@ class Upload {
     }
     parts.push(" ", button);
     this.status.replaceChildren(...parts);
+    // Failed files first, where they are seen without scrolling past the ones that went through.
+    if (list.firstElementChild !== this.li && !this.li.contains(document.activeElement)) list.prepend(this.li);
   }
 }
 
@@ -471,11 +502,13 @@ function busy() {
   return uploads.some((u) => u.stage !== "done" && u.stage !== "failed");
 }
 
+// "3 of 5 uploaded (1 could not be read), 2 not uploaded": each file counted once, under what happened to it.
 function updateSummary() {
-  const done = uploads.filter((u) => u.stage === "done").length;
-  const failed = uploads.filter((u) => u.stage === "failed").length;
-  const parts = [`${done} of ${uploads.length} uploaded`];
-  if (failed) parts.push(`${failed} failed`);
+  const done = uploads.filter((u) => u.stage === "done");
+  const notUploaded = uploads.filter((u) => u.stage === "failed").length;
+  const unreadable = done.filter((u) => u.readFailed).length;
+  const parts = [`${done.length} of ${uploads.length} uploaded${unreadable ? ` (${unreadable} could not be read)` : ""}`];
+  if (notUploaded) parts.push(`${notUploaded} not uploaded`);
   summary.textContent = parts.join(", ");
 }
 
