@@ -147,14 +147,7 @@ class Document(models.Model):
             models.Index(
                 fields=["owner", "size_bytes", "id"], name="document_live_size", condition=Q(deleted_at__isnull=True)
             ),
-            models.Index(
-                F("owner"),
-                F("date").desc(nulls_last=True),
-                F("created").desc(),
-                F("id").desc(),
-                name="document_live_date",
-                condition=Q(deleted_at__isnull=True),
-            ),
+            models.Index(F("owner"), F("date").desc(nulls_last=True), name="document_owner_date"),
             models.Index(fields=["owner", "state"], name="document_live_state", condition=Q(deleted_at__isnull=True)),
             models.Index(fields=["owner", "sha256"], name="document_owner_sha256"),
             models.Index(fields=["state", "created"], name="document_state_created"),

@@ -60,17 +60,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="document",
             index=models.Index(
-                models.F("owner"),
-                models.OrderBy(models.F("date"), descending=True, nulls_last=True),
-                models.OrderBy(models.F("created"), descending=True),
-                models.OrderBy(models.F("id"), descending=True),
-                condition=models.Q(("deleted_at__isnull", True)),
-                name="document_live_date",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="document",
-            index=models.Index(
                 condition=models.Q(("deleted_at__isnull", True)),
                 fields=["owner", "state"],
                 name="document_live_state",
@@ -80,6 +69,5 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(model_name="document", name="document_owner_title"),
         migrations.RemoveIndex(model_name="document", name="document_owner_size"),
         migrations.RemoveIndex(model_name="document", name="document_owner_state"),
-        migrations.RemoveIndex(model_name="document", name="document_owner_date"),
         migrations.RunPython(stop_sampling_search_words, sample_search_words, elidable=False),
     ]
