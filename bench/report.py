@@ -66,6 +66,7 @@ Benchmarks are not tests: `make test` times nothing; `make bench` measures and w
 make bench                # PostgreSQL on 127.0.0.1:5432; the kite_bench database is dropped and made again
 DATABASE_URL=postgres://user@host:5432/kite_bench make bench   # another server (the name must contain "bench")
 .venv/bin/python -m bench --quick                              # a small smoke run of every scenario
+.venv/bin/python -m bench --household-only                     # scenario 7 alone, as JSON (about 10 minutes)
 ```
 
 ## Machine and versions
@@ -231,7 +232,7 @@ API's `count` for each user; "KB" the size of Bob's response body (JSON or HTML)
 
 
 def household_markdown(household: dict) -> str:
-    """Scenario 7 (bench/household.py): its table and goals; also written alone by `--household-only`."""
+    """Scenario 7 (bench/household.py): its table and goals; `--household-only` writes it to var/bench/household.md."""
     from bench.household import REQUESTS
 
     sizes = sorted(household["sizes"], key=int)
