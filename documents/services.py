@@ -400,7 +400,7 @@ def document_search(owner: User, q: str, queryset: QuerySet[Document] | None = N
 def document_update(*, user: User, document: Document, title: str | None = None, topic_ids=None, **changes) -> Document:
     """Rename, date (`date=`, None to clear), and/or set the document's topics by hand (T-01): listed topics
     become manual. A date set here is the owner's: reading the document again keeps it. Each is recorded in the
-    person's activity (LIFE-06) when it changes something."""
+    person's activity when it changes something."""
     fields = []
     old_title = document.title
     if title is not None:

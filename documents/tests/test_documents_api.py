@@ -101,8 +101,8 @@ def test_settings_endpoint_is_gone(alice_api):
 
 
 def test_renaming_and_changing_topics_are_recorded_in_the_activity(alice, alice_api):
-    """LIFE-06, T-01: PATCH records a rename (with the old title) and a topic change (what was added and removed),
-    and records nothing when nothing changed."""
+    """T-01: PATCH records in the person's activity a rename (with the old title) and a topic change (what was
+    added and removed), and records nothing when nothing changed."""
     from activity.models import Event
     from documents.tests.factories import DocumentFactory
     from topics.tests.factories import TopicFactory

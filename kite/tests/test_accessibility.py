@@ -130,3 +130,28 @@ def test_the_audit_names_what_it_finds(page):
     )
     rules = {line.split(":")[0] for line in violations(page)}
     assert {"label", "color-contrast"} <= rules
+
+
+def test_axe_finds_nothing_on_the_trash_and_notes(page, alice, alice_api, log_in):
+    """LIFE-01, LIFE-02, LIFE-03: the trash, its confirmations, a document with notes, and the list with rows
+    ticked for the action bar."""
+    from documents.models import Note
+
+    kept = upload_document(alice_api, b"A letter about the garden.\n" * 4, filename="garden.txt")
+    Note.objects.create(document_id=kept["id"], text="Paid on 3 May.\nKeep until 2031.")
+    gone = upload_document(alice_api, b"An old receipt.\n" * 4, filename="receipt.txt")
+    assert alice_api.delete(f"/api/documents/{gone['id']}/").status_code == 204
+    log_in(alice)
+    states = {
+        "trash": "/documents/trash/",
+        "delete forever": f"/documents/trash/empty/?ids={gone['id']}",
+        "empty trash": "/documents/trash/empty/",
+        "document with notes": f"/documents/{kept['id']}/",
+    }
+    found = audit(page, states)
+    page.goto(page.base_url + "/documents/")
+    page.get_by_label("Select all on this page").check()
+    found += [f"list with rows ticked: {line}" for line in violations(page)]
+    assert alice_api.post("/api/trash/empty/", {}, format="json").status_code == 204
+    found += audit(page, {"empty trash page": "/documents/trash/"})
+    assert found == []
