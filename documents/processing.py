@@ -18,7 +18,7 @@ from documents.models import Document, StorageDeletion
 from documents.services import storage_deletion_attempt
 from kite.errors import StorageUnavailable
 from topics.classification.services import PermanentProviderError, TransientProviderError, classify
-from topics.models import DocumentTopic
+from topics.models import DocumentTopic, RejectedSuggestion
 
 logger = logging.getLogger(__name__)
 
@@ -160,12 +160,14 @@ def _finish(
                     "topic_id", flat=True
                 )
             )
-            # T-01: manual assignments survive; every earlier automatic one is replaced.
+            # A topic the person rejected for this document is neither suggested nor filed there again.
+            rejected = set(RejectedSuggestion.objects.filter(document=current).values_list("topic_id", flat=True))
+            # T-01: manual assignments survive; every earlier automatic one (suggestions too) is replaced.
             DocumentTopic.objects.filter(document=current).filter(~Q(source=DocumentTopic.Source.MANUAL)).delete()
             DocumentTopic.objects.bulk_create(
                 DocumentTopic(document=current, topic=topic, source=source, confidence=round(conf, 4))
                 for topic, conf, source in assignments
-                if topic.pk not in manual
+                if topic.pk not in manual and topic.pk not in rejected
             )
         current.state = state
         current.error = error
@@ -276,6 +278,9 @@ def document_process(*, document_id, final_attempt: bool = True) -> str | None:
         _finish(document, state=Document.State.FAILED, error=f"{exc} Kite gave up after several attempts.")
         return Document.State.FAILED
     assignments = [(topic, confidence, classification.source) for topic, confidence in classification.choices]
+    assignments += [
+        (topic, confidence, DocumentTopic.Source.SUGGESTED) for topic, confidence in classification.suggestions
+    ]
     _finish(
         document, state=Document.State.CLASSIFIED, text=text, assignments=assignments, read=read, thumbnail=thumbnail
     )

@@ -18,6 +18,7 @@ from django.utils import timezone
 from documents import search
 from documents.models import Document, DocumentQuerySet
 from kite.parsing import MAX_ID
+from topics.models import DocumentTopic
 
 # Each ordering ends on the primary key, so pages never overlap when values tie.
 ORDERINGS = {
@@ -70,7 +71,7 @@ class DocumentFilter(django_filters.FilterSet):
     """
 
     q = django_filters.CharFilter(method="filter_q", strip=True)
-    topic = IdFilter(field_name="assignments__topic_id", min_value=1, max_value=MAX_ID)
+    topic = IdFilter(method="filter_topic", min_value=1, max_value=MAX_ID)
     state = django_filters.ChoiceFilter(choices=Document.State.choices)
     # The document's own date, from and to (inclusive).
     date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte")
@@ -84,6 +85,10 @@ class DocumentFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset: DocumentQuerySet, name: str, value: str) -> QuerySet[Document]:
         return search.document_search(queryset, value, owner=self.request.user)
+
+    def filter_topic(self, queryset: DocumentQuerySet, name: str, value: int) -> DocumentQuerySet:
+        """Documents filed under the topic: a suggestion of it is not filing."""
+        return queryset.filter(assignments__topic_id=value, assignments__source__in=DocumentTopic.FILING_SOURCES)
 
     def filter_ordering(self, queryset: DocumentQuerySet, name: str, value: str) -> DocumentQuerySet:
         return queryset  # applied last, in filter_queryset, where the default depends on the search

@@ -36,7 +36,7 @@ from kite.errors import (
     UploadMissing,
 )
 from quotas.models import Quota
-from topics.models import DocumentTopic, Topic
+from topics.models import DocumentTopic, RejectedSuggestion, Topic
 from topics.tasks import train_builtin_model
 
 logger = logging.getLogger(__name__)
@@ -399,8 +399,9 @@ def document_search(owner: User, q: str, queryset: QuerySet[Document] | None = N
 @transaction.atomic
 def document_update(*, user: User, document: Document, title: str | None = None, topic_ids=None, **changes) -> Document:
     """Rename, date (`date=`, None to clear), and/or set the document's topics by hand (T-01): listed topics
-    become manual. A date set here is the owner's: reading the document again keeps it. Each is recorded in the
-    person's activity when it changes something."""
+    become manual (a listed suggestion is accepted); suggestions left out stay suggestions, since they were never
+    the document's filing. A date set here is the owner's: reading the document again keeps it. Each is recorded
+    in the person's activity when it changes something."""
     fields = []
     old_title = document.title
     if title is not None:
@@ -418,14 +419,17 @@ def document_update(*, user: User, document: Document, title: str | None = None,
         found = {topic.pk: topic for topic in Topic.objects.visible_to(user).filter(pk__in=wanted)}
         if set(found) != wanted:
             raise InvalidInput("Unknown topic ids: " + ", ".join(map(str, sorted(wanted - set(found)))))
-        had = set(DocumentTopic.objects.filter(document=document).values_list("topic_id", flat=True))
+        # Suggestions are not filing: one listed is accepted (added), one left out stays a suggestion.
+        existing = set(DocumentTopic.objects.filter(document=document).values_list("topic_id", flat=True))
+        had = set(DocumentTopic.objects.filed().filter(document=document).values_list("topic_id", flat=True))
         removed = list(Topic.objects.filter(pk__in=had - wanted).values_list("name", flat=True))
-        DocumentTopic.objects.filter(document=document).exclude(topic_id__in=wanted).delete()
+        DocumentTopic.objects.filed().filter(document=document).exclude(topic_id__in=wanted).delete()
         DocumentTopic.objects.filter(document=document, topic_id__in=wanted).update(
             source=DocumentTopic.Source.MANUAL, confidence=None
         )
         DocumentTopic.objects.bulk_create(
-            DocumentTopic(document=document, topic_id=pk, source=DocumentTopic.Source.MANUAL) for pk in wanted - had
+            DocumentTopic(document=document, topic_id=pk, source=DocumentTopic.Source.MANUAL)
+            for pk in wanted - existing
         )
         added = [found[pk].name for pk in wanted - had]
         if added or removed:
@@ -443,6 +447,40 @@ def topics_change(added: list[str], removed: list[str]) -> str:
     if removed:
         parts.append("removed " + ", ".join(sorted(removed)) if parts else "Removed " + ", ".join(sorted(removed)))
     return "; ".join(parts)
+
+
+def suggestion_accept(*, user: User, document: Document, topic_id: int) -> DocumentTopic:
+    """A suggested topic becomes a manual one, and teaches the built-in classifier as filing by hand does."""
+    with transaction.atomic():
+        assignment = _suggestion(document, topic_id)
+        assignment.source = DocumentTopic.Source.MANUAL
+        assignment.confidence = None
+        assignment.save(update_fields=["source", "confidence"])
+        record(user, Action.TOPICS, document=document, detail=f"Accepted “{assignment.topic}”")
+        transaction.on_commit(lambda: _send_quietly(train_builtin_model, user.pk))
+    return assignment
+
+
+def suggestion_reject(*, user: User, document: Document, topic_id: int) -> DocumentTopic:
+    """A suggested topic goes, and is remembered: no classifier suggests or files it on this document again."""
+    with transaction.atomic():
+        assignment = _suggestion(document, topic_id)
+        assignment.delete()
+        RejectedSuggestion.objects.get_or_create(document=document, topic_id=topic_id)
+        record(user, Action.TOPICS, document=document, detail=f"Rejected “{assignment.topic}”")
+    return assignment
+
+
+def _suggestion(document: Document, topic_id: int) -> DocumentTopic:
+    assignment = (
+        DocumentTopic.objects.select_for_update(of=("self",))
+        .select_related("topic")
+        .filter(document=document, topic_id=topic_id, source=DocumentTopic.Source.SUGGESTED)
+        .first()
+    )
+    if assignment is None:
+        raise NotFound("This document has no such suggestion (any more).")
+    return assignment
 
 
 def _send_quietly(actor, *args) -> None:

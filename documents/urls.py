@@ -15,8 +15,11 @@ urlpatterns = [
     path("<uuid:pk>/preview/", views.document_preview, name="preview"),
     path("<uuid:pk>/delete/", views.document_delete, name="delete"),
     path("<uuid:pk>/topics/", views.document_topics, name="topics"),
+    path("<uuid:pk>/title/", views.document_title, name="title"),
     path("<uuid:pk>/classify/", views.document_reclassify, name="classify"),
     path("<uuid:pk>/date/", views.document_date, name="date"),
     path("<uuid:pk>/notes/", views.note_add, name="note-add"),
     path("<uuid:pk>/notes/<uuid:note_id>/delete/", views.note_delete, name="note-delete"),
+    path("<uuid:pk>/suggestions/<int:topic_id>/accept/", views.document_suggestion, {"accept": True}, name="accept"),
+    path("<uuid:pk>/suggestions/<int:topic_id>/reject/", views.document_suggestion, {"accept": False}, name="reject"),
 ]

@@ -18,11 +18,12 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from documents import bulk, notes, search, selectors, services, storage, trash
-from documents.forms import NoteForm
+from documents.forms import NoteForm, TitleForm
 from documents.models import Document
 from kite.errors import InvalidInput, KiteError
 from kite.parsing import MAX_ID, is_whole_number
@@ -143,7 +144,7 @@ def _state_of(document: Document, detailed: bool) -> dict:
         "state": document.state,
         "pending": document.is_pending,
         "error": document.error,
-        "topic_ids": [assignment.topic_id for assignment in assignments],
+        "topic_ids": [assignment.topic_id for assignment in assignments if not assignment.is_suggestion],
         "state_html": render_to_string("documents/_state.html", context),
         "topics_html": render_to_string("documents/_topics.html", context),
     }
@@ -174,20 +175,38 @@ PREVIEW_KINDS = {"application/pdf": "pdf", "text/plain": "text"}
 @login_required
 def document_detail(request, pk):
     """UI-03: metadata, inline preview of safe types, topics with source and confidence, and the actions."""
-    document = _own_document(request, pk)
-    assigned = {a.topic_id for a in document.assignments.all()}
+    return _render_detail(request, _own_document(request, pk))
+
+
+def _render_detail(request, document: Document, title_form: TitleForm | None = None, status: int = 200):
+    assigned = {a.topic_id for a in document.assignments.all() if not a.is_suggestion}
     topics = [(topic, topic.pk in assigned) for topic in Topic.objects.visible_to(request.user)]
     preview = None
     if document.state != Document.State.UPLOADING and document.content_type in storage.SAFE_INLINE_TYPES:
         preview = "image" if document.content_type.startswith("image/") else PREVIEW_KINDS[document.content_type]
+    title_form = title_form or TitleForm(initial={"title": document.title})
     context = {
         "document": document,
         "topics": topics,
         "preview": preview,
+        "title_form": title_form,
         "notes": document.notes.all(),
         "note_form": NoteForm(),
     }
-    return render(request, "documents/detail.html", context)
+    return render(request, "documents/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def document_title(request, pk):
+    """Rename the document; a blank or overlong title shows the page again with the error, and changes nothing."""
+    document = _own_document(request, pk)
+    form = TitleForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, document, form, status=400)
+    services.document_update(user=request.user, document=document, title=form.cleaned_data["title"])
+    messages.success(request, "Title saved.")
+    return redirect(document)
 
 
 @login_required
@@ -262,6 +281,28 @@ def document_reclassify(request, pk):
         "Kite will file this document again; your own topic choices stay.",
         lambda: services.document_reclassify(user=request.user, document_id=document.pk),
     )
+
+
+@login_required
+@require_POST
+def document_suggestion(request, pk, topic_id, accept):
+    """A suggested topic accepted (it becomes manual) or rejected (and not suggested again); back to the page the
+    buttons were on, the document's or the list."""
+    document = _own_document(request, pk)
+    if topic_id > MAX_ID:
+        raise Http404
+    service = services.suggestion_accept if accept else services.suggestion_reject
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = document.get_absolute_url()
+    try:
+        assignment = service(user=request.user, document=document, topic_id=topic_id)
+    except KiteError as exc:
+        messages.error(request, exc.detail)
+    else:
+        done = "filed under" if accept else "will not be suggested again for"
+        messages.success(request, f"“{document.title}” {done} “{assignment.topic.name}”.")
+    return redirect(back)
 
 
 def _run_and_report(request, document: Document, success: str, action):

@@ -3,12 +3,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, Q, Sum
-from django.template.defaultfilters import filesizeformat
 from django_dramatiq.models import Task
 
 from accounts.models import User
 from documents.models import Document
+from kite.templatetags.sizes import filesize
 from quotas.models import Quota
+
+admin.site.site_header = admin.site.site_title = "Kite administration"
+admin.site.index_title = "Users, quotas and system topics"
 
 # Task rows hold actor arguments, which name documents: not for staff eyes.
 if admin.site.is_registered(Task):
@@ -57,7 +60,7 @@ class KiteUserAdmin(UserAdmin):
             tokens = user.api_tokens.count()
             summary.append(
                 f"{user.username}: {stored['count']} document{'s' if stored['count'] != 1 else ''} "
-                f"({filesizeformat(stored['size'] or 0)}){f' and {trashed} in the trash' if trashed else ''}, "
+                f"({filesize(stored['size'] or 0)}){f' and {trashed} in the trash' if trashed else ''}, "
                 f"{topics} topic{'s' if topics != 1 else ''}, "
                 f"{tokens} API token{'s' if tokens != 1 else ''}"
             )

@@ -161,6 +161,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "quotas.context_processors.quota",
             ],
+            "builtins": ["kite.templatetags.sizes"],
         },
     },
 ]
@@ -242,7 +243,7 @@ STORAGES = {
         "OPTIONS": _s3_options(S3_PUBLIC_ENDPOINT_URL),
     },
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "kite.staticstorage.StaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },

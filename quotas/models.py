@@ -14,6 +14,8 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
 from django.db.models.lookups import LessThanOrEqual
 
+from kite.templatetags.sizes import filesize
+
 
 class QuotaQuerySet(models.QuerySet):
     def ensure_for(self, user) -> None:
@@ -86,7 +88,7 @@ class Quota(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user}: {self.used_bytes} of {self.limit_bytes} bytes"
+        return f"{self.user}: {filesize(self.used_bytes)} of {filesize(self.limit_bytes)}"
 
     @property
     def remaining_bytes(self) -> int:

@@ -23,7 +23,7 @@ class SystemTopicAdmin(admin.ModelAdmin):
         _, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
         summary = []
         for topic in objs:
-            filed = topic.assignments.count()
+            filed = topic.assignments.filed().count()
             summary.append(
                 f"{topic.name}: filed on {filed} document{'s' if filed != 1 else ''}, which keep their files"
             )

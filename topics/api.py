@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from kite.fields import StrictBooleanField, StrictCharField
 from topics import services
-from topics.models import Topic
+from topics.models import DocumentTopic, Topic
 
 ERROR = OpenApiResponse(description='`{"detail", "code"}`')
 
@@ -36,11 +36,16 @@ class TopicUpdateSerializer(serializers.Serializer):
 
 
 def topics_for(user):
-    """Visible topics with the number of the user's own documents under each (never those in the trash)."""
-    live = Q(assignments__document__owner=user, assignments__document__deleted_at__isnull=True)
+    """Visible topics with the number of the user's own documents filed under each (never those in the trash;
+    suggestions are not filing)."""
+    filed = Q(
+        assignments__document__owner=user,
+        assignments__document__deleted_at__isnull=True,
+        assignments__source__in=DocumentTopic.FILING_SOURCES,
+    )
     return (
         Topic.objects.visible_to(user)
-        .annotate(document_count=Count("assignments", filter=live))
+        .annotate(document_count=Count("assignments", filter=filed))
         .order_by(Lower("name"), "pk")
     )
 

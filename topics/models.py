@@ -48,11 +48,23 @@ class SystemTopic(Topic):
         verbose_name = "system topic"
 
 
+class DocumentTopicQuerySet(models.QuerySet):
+    def filed(self) -> DocumentTopicQuerySet:
+        """Assignments that file a document under a topic: everything but suggestions."""
+        return self.exclude(source=DocumentTopic.Source.SUGGESTED)
+
+
 class DocumentTopic(models.Model):
     class Source(models.TextChoices):
         MANUAL = "manual"
         LLM = "llm"
         BUILTIN = "builtin"
+        # A classifier's guess below the filing threshold: shown for the person to accept or reject, never counted
+        # as filing (topic counts, the topic filter) until they accept it.
+        SUGGESTED = "suggested"
+
+    # The sources that file a document under a topic, for filters that must leave suggestions out in one join.
+    FILING_SOURCES = (Source.MANUAL, Source.LLM, Source.BUILTIN)
 
     document = models.ForeignKey("documents.Document", on_delete=models.CASCADE, related_name="assignments")
     # Indexed with the document below: a topic's documents are read from the index alone.
@@ -60,6 +72,8 @@ class DocumentTopic(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices)
     confidence = models.FloatField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+
+    objects = DocumentTopicQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint("document", "topic", name="document_topic_unique")]
@@ -69,8 +83,26 @@ class DocumentTopic(models.Model):
     def __str__(self) -> str:
         return f"{self.topic} ({self.source})"
 
+    @property
+    def is_suggestion(self) -> bool:
+        return self.source == self.Source.SUGGESTED
+
+
+class RejectedSuggestion(models.Model):
+    """A topic the person said a document is not about: no classifier suggests or files it there again."""
+
+    document = models.ForeignKey("documents.Document", on_delete=models.CASCADE, related_name="rejected_suggestions")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("document", "topic", name="rejected_suggestion_unique")]
+
+    def __str__(self) -> str:
+        return f"not {self.topic}"
+
 
 # Registered with this app: classification is what topics are for.
 from topics.classification.models import ClassifierModel, ProviderSettings  # noqa: E402
 
-__all__ = ["ClassifierModel", "DocumentTopic", "ProviderSettings", "SystemTopic", "Topic"]
+__all__ = ["ClassifierModel", "DocumentTopic", "ProviderSettings", "RejectedSuggestion", "SystemTopic", "Topic"]

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.template.defaultfilters import filesizeformat
 from playwright.sync_api import expect
 
 from accounts.models import User
@@ -11,6 +10,7 @@ from conftest import object_exists, upload_document
 from documents import services
 from documents.models import Document
 from documents.tests.factories import DocumentFactory
+from kite.templatetags.sizes import filesize
 from kite.tests.conftest import SAMPLES, TOPICS, sign_up, teach
 from quotas.models import Quota
 from topics.models import DocumentTopic, Topic
@@ -140,7 +140,7 @@ def test_find_by_a_word_filter_by_topic_edit_topics_and_delete(page, alice, file
     expect(page.locator("#quota-progress")).to_have_attribute("value", str(used))
     page.get_by_role("link", name="Move to trash…").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Move “invoice” to the trash?")
-    expect(page.locator("main")).to_contain_text(f"This frees {filesizeformat(invoice.size_bytes)}")
+    expect(page.locator("main")).to_contain_text(f"This frees {filesize(invoice.size_bytes)}")
     assert Document.objects.owned_by(alice).filter(pk=invoice.pk).exists()  # asking moves nothing
     page.get_by_role("button", name="Move to trash").click()
     page.wait_for_url(re.compile(r"/documents/$"))

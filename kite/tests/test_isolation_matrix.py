@@ -18,6 +18,7 @@ from accounts import services as account_services
 from accounts.tests.factories import UserFactory
 from documents.models import Document, Note
 from documents.tests.factories import DocumentFactory
+from topics.models import DocumentTopic
 from topics.tests.factories import TopicFactory
 
 METHODS = ["get", "post", "put", "patch", "delete"]
@@ -58,6 +59,8 @@ def object_kind(name: str, converters: dict) -> str | None:
         return None
     if set(converters) == {"pk", "note_id"} and "note" in name:
         return "note"  # a note of alice's, under its document
+    if set(converters) == {"pk", "topic_id"} and name.startswith("documents:"):
+        return "suggestion"  # a document and the topic suggested for it
     assert set(converters) == {"pk"}, f"{name}: teach the isolation matrix about {sorted(converters)}"
     converter = type(converters["pk"]).__name__
     if converter == "UUIDConverter" and ("document" in name or name.startswith("documents:")):
@@ -96,6 +99,9 @@ class World:
         self.note = Note.objects.create(document=self.document, text="Alice-note")
         # In the trash: only the trash's own endpoints list it, and only to alice.
         self.trashed = DocumentFactory(owner=alice, title="Trashed-title", size_bytes=5, deleted_at=timezone.now())
+        DocumentTopic.objects.create(
+            document=self.document, topic=self.topic, source=DocumentTopic.Source.SUGGESTED, confidence=0.5
+        )
 
     def ids(self) -> dict:
         return {
@@ -103,6 +109,7 @@ class World:
             "topic": self.topic.pk,
             "token": self.token.pk,
             "note": (self.document.pk, self.note.pk),
+            "suggestion": (self.document.pk, self.topic.pk),
         }
 
 
@@ -111,6 +118,7 @@ MISSING = {
     "topic": 2_000_000_000,
     "token": 2_000_000_000,
     "note": (uuid.UUID(int=0), uuid.UUID(int=0)),
+    "suggestion": (uuid.UUID(int=0), 2_000_000_000),
 }
 
 
@@ -186,6 +194,7 @@ def test_matrix_covers_every_object_route():
     kinds = {name: object_kind(name, conv) for _, name, conv in ROUTES}
     assert kinds["api:document-detail"] == "document" and kinds["documents:detail"] == "document"
     assert kinds["api:topic-detail"] == "topic" and kinds["api:token-delete"] == "token"
+    assert kinds["documents:accept"] == kinds["documents:reject"] == "suggestion"
     assert {"api:document-download", "documents:preview", "topics:edit", "token-revoke"} <= {
         name for name, kind in kinds.items() if kind
     }

@@ -8,7 +8,8 @@ export function isPending(state) {
 }
 
 export function formatBytes(bytes) {
-  // The same shape as Django's filesizeformat, so server- and browser-made numbers match.
+  // The same shape as the templates' `filesize` (kite/templatetags/sizes.py), so server- and browser-made
+  // numbers match: "100 MB", "1.5 GB".
   const units = ["KB", "MB", "GB", "TB"];
   if (bytes < 1024) return `${bytes}\u00a0byte${bytes === 1 ? "" : "s"}`;
   let value = bytes / 1024;
@@ -17,7 +18,7 @@ export function formatBytes(bytes) {
     value /= 1024;
     unit += 1;
   }
-  return `${value.toFixed(1)}\u00a0${units[unit]}`;
+  return `${value.toFixed(1).replace(/\.0$/, "")}\u00a0${units[unit]}`;
 }
 
 // Put the server's rendered fragment (`doc.state_html`, `doc.topics_html`) in place: Kite renders every

@@ -21,17 +21,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize
 
-from topics.classification import MAX_TOPICS
+from topics.classification import MAX_TOPICS, SUGGESTION_FLOOR, THRESHOLD
 
 logger = logging.getLogger(__name__)
 
 MODEL_FORMAT = 2
-# The one abstain threshold: the built-in classifier files a document only when its best topic is at least this
-# probable (a calibrated probability, or for a topic it has no examples of, the likeness of the text to the
-# topic's name and description). Chosen on real labelled corpora with `python -m bench.accuracy`
-# (docs/benchmarks.md): at 0.9 what it files is right at least 0.1 more often than a linear SVM's every answer,
-# it files most documents once each topic has about 20 examples, and names alone file almost nothing.
-THRESHOLD = 0.9
 # A second topic is assigned only when the model is nearly as sure of it as of the best one.
 CLOSE_TO_BEST = 0.75
 
@@ -132,6 +126,16 @@ def choose(
         return []
     floor = max(threshold, ordered[0][1] * CLOSE_TO_BEST)
     return [pair for pair in ordered if pair[1] >= floor][:max_topics]
+
+
+def suggest(
+    ranked: Sequence[tuple[int, float]], *, threshold: float = THRESHOLD, floor: float = SUGGESTION_FLOOR
+) -> list[tuple[int, float]]:
+    """What to offer when `choose` files nothing: the best topic, if it is at least `floor` likely."""
+    ordered = sorted(ranked, key=lambda pair: (-pair[1], pair[0]))
+    if not ordered or not floor <= ordered[0][1] < threshold:
+        return []
+    return ordered[:1]
 
 
 def _fold(text: str) -> str:

@@ -7,7 +7,7 @@ merely show provider settings never load it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, Max
@@ -15,7 +15,7 @@ from django.db.models import Count, Max
 from accounts.models import User
 from kite import crypto
 from kite.errors import InvalidInput
-from topics.classification import MAX_TOPICS, providers, urlguard
+from topics.classification import MAX_TOPICS, SUGGESTION_FLOOR, THRESHOLD, providers, urlguard
 from topics.classification.models import ClassifierModel, ProviderSettings
 from topics.classification.providers import PermanentProviderError, ProviderError, TransientProviderError
 from topics.models import DocumentTopic, Topic
@@ -53,10 +53,12 @@ class ResolvedProvider:
 
 @dataclass(frozen=True)
 class Classification:
-    """The topics chosen for a text, best first, with their confidence, and who chose them."""
+    """The topics chosen for a text, best first, with their confidence, and who chose them; and the topics only
+    suggested, below the filing threshold (THRESHOLD), which the person accepts or rejects."""
 
     choices: list[tuple[Topic, float]]
     source: str  # a DocumentTopic.Source
+    suggestions: list[tuple[Topic, float]] = field(default_factory=list)
 
 
 def _own_settings(user: User) -> ProviderSettings | None:
@@ -164,17 +166,26 @@ def classify(*, owner: User, text: str) -> Classification:
         builtin = _builtin()
         model = _current_model(owner)
         infos = [builtin.TopicInfo(t.pk, t.name, t.description) for t in topics]
-        chosen = builtin.choose(builtin.rank(text, infos, model))
+        ranked = builtin.rank(text, infos, model)
         by_id = {t.pk: t for t in topics}
-        return Classification([(by_id[pk], score) for pk, score in chosen if pk in by_id], DocumentTopic.Source.BUILTIN)
+        return Classification(
+            [(by_id[pk], score) for pk, score in builtin.choose(ranked) if pk in by_id],
+            DocumentTopic.Source.BUILTIN,
+            [(by_id[pk], score) for pk, score in builtin.suggest(ranked) if pk in by_id],
+        )
     choices = [providers.TopicChoice(t.name, t.description) for t in topics]
     answer = _ask_provider(resolved, text, choices, settings.KITE_PROVIDER_TIMEOUT)
     # A user topic and a system topic may share a name; the person's own wins.
     by_name: dict[str, Topic] = {}
     for topic in sorted(topics, key=lambda t: t.owner_id is not None):
         by_name[topic.name.lower()] = topic
+    known = [(by_name[name.lower()], conf) for name, conf in answer if name.lower() in by_name]
+    # One bar for every classifier: what a provider is less sure of than the built-in learner's threshold is
+    # offered, not filed.
     return Classification(
-        [(by_name[name.lower()], conf) for name, conf in answer if name.lower() in by_name], DocumentTopic.Source.LLM
+        [(topic, conf) for topic, conf in known if conf >= THRESHOLD],
+        DocumentTopic.Source.LLM,
+        [(topic, conf) for topic, conf in known if SUGGESTION_FLOOR <= conf < THRESHOLD],
     )
 
 

@@ -4,7 +4,16 @@ import pytest
 
 from bench.accuracy import evaluate
 from topics.classification import builtin as builtin_classifier
-from topics.classification.builtin import MAX_TOPICS, THRESHOLD, TopicInfo, choose, rank, train
+from topics.classification.builtin import (
+    MAX_TOPICS,
+    SUGGESTION_FLOOR,
+    THRESHOLD,
+    TopicInfo,
+    choose,
+    rank,
+    suggest,
+    train,
+)
 
 TAXES, HEALTH, TRAVEL, WORK, HOUSING, PETS = 1, 2, 3, 4, 5, 6
 
@@ -222,3 +231,13 @@ def test_choose_defaults_to_the_one_threshold_and_three_topics():
     assert choose([(TAXES, THRESHOLD - 0.01)]) == []
     assert choose([(TAXES, THRESHOLD)]) == [(TAXES, THRESHOLD)]
     assert len(choose([(topic.id, THRESHOLD) for topic in TOPICS])) == MAX_TOPICS == 3
+
+
+def test_below_the_threshold_the_best_topic_is_only_suggested():
+    """DOC-07: when nothing reaches the threshold, the best topic is suggested if it is at least SUGGESTION_FLOOR
+    likely; once something is filed, or below the floor, nothing is."""
+    assert suggest([(WORK, 0.1), (TAXES, 0.19)]) == [(TAXES, 0.19)]
+    assert suggest([(TAXES, THRESHOLD), (WORK, 0.5)]) == []
+    assert suggest([(TAXES, SUGGESTION_FLOOR - 0.01)]) == []
+    assert suggest([(TAXES, SUGGESTION_FLOOR)]) == [(TAXES, SUGGESTION_FLOOR)]
+    assert suggest([]) == []
