@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     """
 
     dependencies = [
-        ("topics", "0004_classification_tables_renamed"),
+        ("topics", "0005_suggestions_and_rejections"),
     ]
 
     operations = [
