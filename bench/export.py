@@ -133,7 +133,7 @@ def markdown(results: dict) -> str:
     first = runs[0]
     return "\n".join(
         [
-            "## 7. Export memory (LIFE-05)",
+            "## 8. Export memory (LIFE-05)",
             "",
             "PDF- and JPEG-like files of 1 to 20 MiB (random bytes: nothing compresses) exported into one zip by "
             "the worker's own code (`exports.services.export_build`) in a child process, against the embedded "

@@ -51,6 +51,7 @@ class Scale:
         self.huge_upload = 0 if quick else 1024 * MIB
         self.huge_repeats = 2
         self.classify_documents = 40 if quick else 200
+        self.household_requests = 40 if quick else 200
 
 
 # (label, kind, path, goal): kind "api" uses the token, "page" the session; goal "list" or "search" or None.
@@ -521,6 +522,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--big-mib", type=int, help="size of scenario 3's big file in MiB (default 100)")
     parser.add_argument("--repeats", type=int, help="timed repeats of scenario 3 (default 5)")
     parser.add_argument(
+        "--household-only",
+        action="store_true",
+        help="only scenario 7 (one person owning everything, 10,000 and 100,000 documents), printed as JSON "
+        "and kept in var/bench/household.json with its section of the page in household.md; the page is left as it is",
+    )
+    parser.add_argument(
         "--uploads-only",
         action="store_true",
         help="only the upload scenarios (2 and 3), printed as JSON; the page is left as it is",
@@ -554,6 +561,14 @@ def main(argv: list[str] | None = None) -> int:
         django.setup()
         if options.uploads_only:
             results = run_upload_scenarios(env, var_dir, scale, children)
+            print(json.dumps(results, indent=2))
+            return 0
+        if options.household_only:
+            results = {"household": run_household(env, var_dir, scale, children), "quick": options.quick}
+            (var_dir / "household.json").write_text(json.dumps(results, indent=2))
+            from bench.report import household_markdown
+
+            (var_dir / "household.md").write_text(household_markdown(results["household"]) + "\n")
             print(json.dumps(results, indent=2))
             return 0
         results = run_scenarios(env, var_dir, scale, children, url)
@@ -590,6 +605,23 @@ def run_upload_scenarios(env: dict, var_dir: Path, scale: Scale, children: list[
     return results
 
 
+def run_household(env: dict, var_dir: Path, scale: Scale, children: list[KiteProcess]) -> dict:
+    """Scenario 7 on a freshly migrated, empty database (bench/household.py)."""
+    from django.core.management import call_command
+
+    from bench import household
+
+    call_command("migrate", verbosity=0)
+    call_command("ensure_bucket")
+
+    def web_factory() -> Web:
+        web = Web(env, var_dir)
+        children.append(web.child)
+        return web
+
+    return household.run(web_factory, scale)
+
+
 def run_scenarios(env: dict, var_dir: Path, scale: Scale, children: list[KiteProcess], url: str) -> dict:
     from django.core.management import call_command
     from django.db import connection
@@ -605,6 +637,15 @@ def run_scenarios(env: dict, var_dir: Path, scale: Scale, children: list[KitePro
     call_command("collectstatic", verbosity=0, interactive=False)
     results: dict = {"machine": machine_info(url), "scale": vars(scale)}
     corpus = Corpus()
+
+    log("scenario 7: one person owning everything (10,000 and 100,000 documents)")
+    results["household"] = run_household(env, var_dir, scale, children)
+    stop_all(children)
+    children.clear()
+    connection.close()
+    log("resetting the database for the other scenarios")
+    reset_database(url)
+    call_command("migrate", verbosity=0)
 
     log(f"seeding {scale.others} users with {scale.large} documents each (bulk rows)")
     t0 = time.monotonic()

@@ -7,6 +7,7 @@ hours; the upload, confirm and classification paths themselves are exercised for
 
 from __future__ import annotations
 
+import itertools
 import random
 import uuid
 from datetime import timedelta
@@ -43,55 +44,96 @@ def system_topics() -> None:
         Topic.objects.get_or_create(owner=None, name=name, defaults={"description": TOPICS[name]})
 
 
-def bulk_documents(user_id: int, first: int, count: int, corpus: Corpus) -> None:
-    """Documents `first`…`first + count - 1` of the corpus as processed rows, created over the last five years."""
+def _rows(user_id: int, first: int, count: int, corpus: Corpus):
+    """Documents `first`…`first + count - 1` of the corpus as processed rows, created over the last five years,
+    each with its topic assignments: (document, [DocumentTopic, …]) one at a time."""
     user = User.objects.get(pk=user_id)
     topics = {topic.name: topic for topic in Topic.objects.visible_to(user)}
-    created_field = Document._meta.get_field("created")
     now = timezone.now()
     rng = random.Random(user_id * 1_000_003 + first)
+    for index in range(first, first + count):
+        sample = corpus.sample(index)
+        document_id = uuid.uuid4()
+        when = now - timedelta(seconds=rng.randint(0, 5 * 365 * 86400))
+        document = Document(
+            id=document_id,
+            owner_id=user_id,
+            title=sample.title,
+            filename=sample.filename,
+            content_type="application/pdf",
+            size_bytes=rng.randint(20_000, 400_000),
+            sha256=f"{rng.getrandbits(256):064x}",
+            key=services.document_key(user, document_id),
+            etag=f'"{rng.getrandbits(128):032x}"',
+            state=Document.State.CLASSIFIED,
+            classify=True,
+            text=sample.text,
+            created=when,
+            updated=when,
+        )
+        chosen = {TOPIC_OF_CATEGORY[sample.category]}
+        if rng.random() < 0.5:
+            chosen.add(rng.choice(list(topics)))
+        assignments = [
+            DocumentTopic(
+                document=document,
+                topic=topics[name],
+                source=DocumentTopic.Source.BUILTIN,
+                confidence=round(rng.uniform(0.3, 0.9), 4),
+                created=when,
+            )
+            for name in chosen
+        ]
+        yield document, assignments
+
+
+def bulk_documents(user_id: int, first: int, count: int, corpus: Corpus) -> None:
+    """Documents `first`…`first + count - 1` of the corpus, written with the model layer's `bulk_create`."""
+    created_field = Document._meta.get_field("created")
     created_field.auto_now_add = False  # spread creation dates, as a real library has them
     try:
-        for start in range(first, first + count, BATCH):
-            documents, assignments = [], []
-            for index in range(start, min(start + BATCH, first + count)):
-                sample = corpus.sample(index)
-                document_id = uuid.uuid4()
-                size = rng.randint(20_000, 400_000)
-                when = now - timedelta(seconds=rng.randint(0, 5 * 365 * 86400))
-                document = Document(
-                    id=document_id,
-                    owner_id=user_id,
-                    title=sample.title,
-                    filename=sample.filename,
-                    content_type="application/pdf",
-                    size_bytes=size,
-                    sha256=f"{rng.getrandbits(256):064x}",
-                    key=services.document_key(user, document_id),
-                    etag=f'"{rng.getrandbits(128):032x}"',
-                    state=Document.State.CLASSIFIED,
-                    classify=True,
-                    text=sample.text,
-                    created=when,
-                    updated=when,
-                )
-                documents.append(document)
-                chosen = {TOPIC_OF_CATEGORY[sample.category]}
-                if rng.random() < 0.5:
-                    chosen.add(rng.choice(list(topics)))
-                for name in chosen:
-                    assignments.append(
-                        DocumentTopic(
-                            document=document,
-                            topic=topics[name],
-                            source=DocumentTopic.Source.BUILTIN,
-                            confidence=round(rng.uniform(0.3, 0.9), 4),
-                        )
-                    )
-            Document.objects.bulk_create(documents)
-            DocumentTopic.objects.bulk_create(assignments)
+        rows = _rows(user_id, first, count, corpus)
+        while batch := list(itertools.islice(rows, BATCH)):
+            Document.objects.bulk_create([document for document, _ in batch])
+            DocumentTopic.objects.bulk_create([a for _, assignments in batch for a in assignments])
     finally:
         created_field.auto_now_add = True
+
+
+def copy_documents(user_id: int, first: int, count: int, corpus: Corpus) -> None:
+    """As `bulk_documents`, through PostgreSQL's COPY: 100,000 documents in a few minutes.
+
+    Only the model's concrete, non-generated columns are written: PostgreSQL computes `search_vector` and
+    `rank_vector` from them exactly as it does for every row the application writes.
+    """
+    document_fields = _copied_fields(Document)
+    assignment_fields = [f for f in _copied_fields(DocumentTopic) if f.name != "id"]
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        documents = _copy_statement(Document, document_fields)
+        assignments = _copy_statement(DocumentTopic, assignment_fields)
+        rows = _rows(user_id, first, count, corpus)
+        while batch := list(itertools.islice(rows, BATCH * 5)):
+            with raw.copy(documents) as copy:
+                for document, _ in batch:
+                    copy.write_row(
+                        [f.get_db_prep_save(getattr(document, f.attname), connection) for f in document_fields]
+                    )
+            with raw.copy(assignments) as copy:
+                for _, chosen in batch:
+                    for a in chosen:
+                        copy.write_row(
+                            [f.get_db_prep_save(getattr(a, f.attname), connection) for f in assignment_fields]
+                        )
+
+
+def _copied_fields(model) -> list:
+    return [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
+
+
+def _copy_statement(model, fields) -> str:
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    return f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
 
 
 def manual_examples(user_id: int, corpus: Corpus, count: int, first: int = 900_000) -> None:

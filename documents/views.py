@@ -77,7 +77,7 @@ def document_list(request):
     """UI-01: search, topic and state filters, ordering and pagination of the person's stored documents.
 
     Five queries whatever the page holds: session, person with quota, topic choices, count, and the page with
-    each document's topics (a search's page query counts its matches too).
+    each document's topics (a search counts its matches while it ranks them, then reads the listed rows).
     """
     documents = _with_topic_rows(Document.objects.owned_by(request.user).stored())
     topics = list(Topic.objects.visible_to(request.user))

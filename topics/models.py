@@ -67,7 +67,8 @@ class DocumentTopic(models.Model):
     FILING_SOURCES = (Source.MANUAL, Source.LLM, Source.BUILTIN)
 
     document = models.ForeignKey("documents.Document", on_delete=models.CASCADE, related_name="assignments")
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="assignments")
+    # Indexed with the document below: a topic's documents are read from the index alone.
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="assignments", db_index=False)
     source = models.CharField(max_length=10, choices=Source.choices)
     confidence = models.FloatField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
@@ -76,6 +77,8 @@ class DocumentTopic(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint("document", "topic", name="document_topic_unique")]
+        # A topic filter joins its documents by id (and counts them) from this index alone.
+        indexes = [models.Index(fields=["topic", "document"], name="document_topic_by_topic")]
 
     def __str__(self) -> str:
         return f"{self.topic} ({self.source})"

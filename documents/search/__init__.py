@@ -15,8 +15,11 @@ person their own part of the one index: a search reads only its owner's postings
 however many documents other people keep, and a query can never match anybody else's words. Results are
 ranked by a second, small vector (``Document.rank_vector``): a match in the title counts most, then one in
 the filename, then one in the opening of the text; documents that match only further down come after,
-newest first. SQLite (the embedded mode) has no text search types: there every word, phrase or exclusion is
-plain case-insensitive containment in the title, filename or text, and title matches come first.
+newest first. Ranking and counting read only that vector, the date and the id of each match
+(``SearchPaginator``); the matching vector carries no planner statistics (migration 0014), so PostgreSQL
+always finds matches through the index rather than by unpacking every row's vector, whoever owns the rows.
+SQLite (the embedded mode) has no text search types: there every word, phrase or exclusion is plain
+case-insensitive containment in the title, filename or text, and title matches come first.
 
 Snippets are HTML whose only markup is ``<mark>``: the database marks matches with control characters it can
 never return from the text itself, and Python escapes everything else.

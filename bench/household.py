@@ -1,0 +1,93 @@
+"""Scenario 7: one household owning everything, at 10,000 and at 100,000 documents.
+
+Scenario 1 spreads 110,100 documents over twelve people, so the person it measures owns 9 % of the rows and
+PostgreSQL's estimates for their queries look like a small part of the table. A household install is the
+other shape: one person owns nearly every row. Here Holly's library grows from 10,000 to 100,000 documents in
+a database that holds only hers and Hana's 100, and each size is measured against Hana's, interleaved as in
+scenario 1.
+
+Every row is written with PostgreSQL's COPY (`bench.seed.copy_documents`); the database computes the search
+columns from it exactly as it does for rows the application writes. The search index is built once after each
+load, and the tables are vacuumed and analysed, as autovacuum would.
+"""
+
+from __future__ import annotations
+
+import time
+
+from devtools.devstack import log
+
+# (label, path, goal): the API requests a household makes most, each with the same meaning as in ENDPOINTS.
+REQUESTS = [
+    ("API list", "/api/documents/", "list"),
+    ("API list, by title", "/api/documents/?ordering=title", "list"),
+    ("API list, one topic", "/api/documents/?topic={topic}", "list"),
+    ("API search, rare word (`zeppelin`, 1 %)", "/api/documents/?q=zeppelin", "search"),
+    ('API search, phrase (`"annual report"`, 2 %)', "/api/documents/?q=%22annual+report%22", "search"),
+    ("API search, prefix and year (`insur 2023`)", "/api/documents/?q=insur+2023", "search"),
+    ("API search, common word (`invoice`, ~30 %)", "/api/documents/?q=invoice", "search"),
+]
+SMALL, SIZES = 100, (10_000, 100_000)
+QUICK_SMALL, QUICK_SIZES = 20, (1_000, 5_000)
+
+
+def run(web_factory, scale) -> dict:
+    """Seed Hana and Holly, then measure Holly at each size against Hana; `web_factory()` starts gunicorn."""
+    from django.db import connection
+
+    from bench import seed
+    from bench.corpus import Corpus
+    from documents.models import Document
+
+    corpus = Corpus()
+    small, sizes = (QUICK_SMALL, QUICK_SIZES) if scale.quick else (SMALL, SIZES)
+    seed.system_topics()
+    hana, holly = seed.user_with_token("hana"), seed.user_with_token("holly")
+    seed.copy_documents(hana["id"], 0, small, corpus)
+    web = web_factory()
+    results: dict = {"small": small, "requests": scale.household_requests, "sizes": {}}
+    loaded = 0
+    for size in sizes:
+        log(f"scenario 7: Holly grows to {size:,} documents (COPY)")
+        started = time.monotonic()
+        index = next(index for index in Document._meta.indexes if index.name == "document_search")
+        with connection.schema_editor() as editor:
+            editor.remove_index(Document, index)  # built once afterwards: much faster than row by row
+        seed.copy_documents(holly["id"], loaded, size - loaded, corpus)
+        with connection.schema_editor() as editor:
+            editor.add_index(Document, index)
+        seed.vacuum_analyze()
+        loaded = size
+        seconds = time.monotonic() - started
+        log(f"  loaded in {seconds:.0f} s")
+        measured = measure(web, hana, holly, scale)
+        measured["seed_seconds"] = seconds
+        measured["documents"] = Document.objects.filter(owner_id=holly["id"]).count()
+        measured["all_documents"] = Document.objects.count()
+        results["sizes"][str(size)] = measured
+    return results
+
+
+def measure(web, small: dict, large: dict, scale) -> dict:
+    from bench.load import Client, measure_pair
+    from topics.models import Topic
+
+    clients = (
+        [Client(web.base_url, small["token"]) for _ in range(scale.latency_clients)],
+        [Client(web.base_url, large["token"]) for _ in range(scale.latency_clients)],
+    )
+    topic = {user["id"]: Topic.objects.get(owner_id=user["id"], name="Insurance").pk for user in (small, large)}
+    requests = {}
+    for label, path, _ in REQUESTS:
+        paths = (path.format(topic=topic[small["id"]]), path.format(topic=topic[large["id"]]))
+        pair = measure_pair(*clients, paths, scale.household_requests)
+        for name, client, user_path in (("small", clients[0][0], paths[0]), ("large", clients[1][0], paths[1])):
+            answer = client.get(user_path)
+            pair[name]["bytes"] = len(answer.content)
+            pair[name]["count"] = answer.json()["count"]
+        requests[label] = pair
+        log(
+            f"  {label}: median {pair['small']['median_ms']:.1f} / {pair['large']['median_ms']:.1f} ms, "
+            f"p95 {pair['small']['p95_ms']:.1f} / {pair['large']['p95_ms']:.1f} ms"
+        )
+    return {"requests": requests}
