@@ -94,6 +94,7 @@ def test_axe_finds_nothing_on_a_filed_persons_pages(page, alice, alice_api, file
         "settings": "/accounts/settings/",
         "password change": "/accounts/password_change/",
         "delete account": "/accounts/delete/",
+        "activity": "/activity/",
     }
     assert audit(page, states) == []
 

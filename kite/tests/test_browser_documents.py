@@ -151,9 +151,12 @@ def test_find_by_a_word_filter_by_topic_edit_topics_and_delete(page, alice, file
     assert object_exists(invoice.key)  # in the trash, the file stays until the trash is emptied
 
 
-def test_uploads_over_the_quota_or_the_size_limit_show_why_and_retry_works(page, alice, log_in, tmp_path, settings):
+def test_uploads_over_the_quota_or_the_size_limit_show_why_and_offer_what_helps(
+    page, alice, log_in, tmp_path, settings
+):
     """UI-02, STORE-05: a file over the remaining quota and one over the per-file maximum each say why they
-    were refused, store nothing and charge nothing; after room is made, Retry uploads the first."""
+    were refused, store nothing and charge nothing. Retrying cannot help either: the quota one links to the
+    documents to make room; once there is room, the same file picked again goes up."""
     settings.KITE_MAX_UPLOAD_BYTES = 10_000
     Quota.objects.filter(user=alice).update(limit_bytes=3_000)
     over_quota = tmp_path / "scan.txt"
@@ -168,21 +171,26 @@ def test_uploads_over_the_quota_or_the_size_limit_show_why_and_retry_works(page,
     large_item = page.locator(".upload-item", has_text="video.txt")
     expect(quota_item).to_have_class(re.compile(r"\bfailed\b"))
     expect(quota_item.get_by_role("alert")).to_have_text(
-        "Not enough storage: this file needs 4.7\xa0KB and you have 2.9\xa0KB left. "
-        "Delete documents to make room, then retry."
+        "Not enough storage: this file needs 4.7\xa0KB and you have 2.9\xa0KB left."
     )
+    expect(quota_item.get_by_role("link", name="Make room among your documents")).to_have_attribute(
+        "href", "/documents/"
+    )
+    expect(quota_item.get_by_role("button", name="Retry scan.txt")).to_have_count(0)
     expect(large_item.get_by_role("alert")).to_contain_text("Too large: this file is 19.5\xa0KB")
     expect(large_item.get_by_role("button", name="Dismiss video.txt")).to_be_visible()
-    expect(page.locator("#uploads-summary")).to_have_text("0 of 2 uploaded, 2 failed")
+    expect(page.locator("#uploads-summary")).to_have_text("0 of 2 uploaded, 2 not uploaded")
     assert not Document.objects.filter(owner=alice).exists()
     assert Quota.objects.get(user=alice).used_bytes == 0
 
     Quota.objects.filter(user=alice).update(limit_bytes=1_000_000)
-    quota_item.get_by_role("button", name="Retry scan.txt").click()
-    expect(quota_item).to_have_class(re.compile(r"\bdone\b"))
-    expect(quota_item.locator(".badge")).to_have_text("Queued")
+    quota_item.get_by_role("button", name="Dismiss scan.txt").click()
     large_item.get_by_role("button", name="Dismiss video.txt").click()
-    expect(page.locator(".upload-item")).to_have_count(1)
+    expect(page.locator(".upload-item")).to_have_count(0)
+    page.set_input_files("#files", [over_quota])
+    again = page.locator(".upload-item", has_text="scan.txt")
+    expect(again).to_have_class(re.compile(r"\bdone\b"))
+    expect(again.locator(".badge")).to_have_text("Queued")
     document = Document.objects.get(owner=alice)
     assert document.filename == "scan.txt" and document.state == "queued"
     assert Quota.objects.get(user=alice).used_bytes == over_quota.stat().st_size
