@@ -197,6 +197,16 @@ class DemoKite:
                 break
             time.sleep(0.5)
         log(f"seeded {len(ids)} documents: {', '.join(states)}")
+        # A document's life: a note, a share link, and one letter in the trash.
+        invoice = next(
+            pk for pk in ids if api.get(f"{self.url}/api/documents/{pk}/").json()["title"].startswith("Invoice")
+        )
+        note = {"text": "Paid by bank transfer on 14 March. Keep until 2037 for the tax office."}
+        api.post(f"{self.url}/api/documents/{invoice}/notes/", json=note).raise_for_status()
+        share = api.post(f"{self.url}/api/documents/{invoice}/shares/", json={"expires_in_days": 14})
+        share.raise_for_status()
+        self.share_url = share.json()["url"]
+        api.delete(f"{self.url}/api/documents/{ids[-1]}/").raise_for_status()
 
 
 PROGRESS_CAUGHT = (
@@ -268,12 +278,33 @@ def shoot_width(chromium, kite: DemoKite, label: str, viewport: tuple[int, int],
     page.locator(".preview").scroll_into_view_if_needed()
     page.wait_for_timeout(700)
     save("document")
-    page.get_by_role("link", name="Delete…").click()
+    page.get_by_role("link", name="Move to trash…").click()
     save("delete")
     page.goto(kite.url + "/topics/")
     save("topics")
     page.goto(kite.url + "/accounts/settings/")
     save("settings")
+    page.goto(kite.url + "/documents/trash/")
+    save("trash")
+    page.goto(kite.url + "/activity/")
+    save("activity")
+    # The page a share link opens, for someone with no account.
+    stranger = chromium.new_context(viewport={"width": width, "height": height})
+    shared = stranger.new_page()
+    shared.on("console", lambda m: errors.append(f"{shared.url}: {m.text}") if m.type == "error" else None)
+    shared.goto(kite.share_url)
+    shared.wait_for_load_state("networkidle")
+    shared.screenshot(path=str(OUT_DIR / f"share-{label}.png"), full_page=True)
+    stranger.close()
+    # Dark mode, as the system asks for it.
+    page.emulate_media(color_scheme="dark")
+    page.goto(kite.url + "/documents/")
+    save("documents-dark")
+    page.get_by_role("link", name="Invoice 2031 - Northwind consulting").click()
+    page.locator(".preview").scroll_into_view_if_needed()
+    page.wait_for_timeout(700)
+    save("document-dark")
+    page.emulate_media(color_scheme="light")
 
     page.goto(kite.url + "/documents/upload/")
     save("upload-empty")
