@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import export, ocr
+from bench import coldstart, export, ocr
 from bench.run import ENDPOINTS
 
 ANALYSIS = Path(__file__).with_name("analysis.md")
@@ -47,6 +47,7 @@ def write_report(results: dict, path: Path) -> None:
         _accuracy(results),
         *([household_markdown(results["household"])] if "household" in results else []),
         *([export.markdown(results["export"])] if "export" in results else []),
+        *([coldstart.markdown(results["coldstart"])] if "coldstart" in results else []),
         ANALYSIS.read_text().strip(),
     ]
     path.write_text("\n\n".join(sections) + "\n")

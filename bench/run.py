@@ -718,6 +718,11 @@ def run_scenarios(env: dict, var_dir: Path, scale: Scale, children: list[KitePro
     from bench import export
 
     results["export"] = export.measure()
+
+    log("scenarios 9 and 10: a web worker's cold start, and response bytes on the wire")
+    from bench import coldstart
+
+    results["coldstart"] = coldstart.measure()
     return results
 
 

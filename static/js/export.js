@@ -1,7 +1,8 @@
-// The settings page's export box: while the export is queued or being written, ask Kite for the box as it
-// renders it and swap it in, until the export is ready or has failed.
-
 import { POLL_INTERVAL_MS, swapIn } from "./live.js";
+
+// The settings page's export box: while the export is queued or being written, ask Kite for the box as it
+// renders it and swap it in, until the export is ready or has failed. (The import comes first: collectstatic
+// reads the word "export" followed by a space as the start of an `export ... from` and rewrites what follows.)
 
 const ACTIVE = new Set(["queued", "running"]);
 
