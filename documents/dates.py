@@ -2,7 +2,7 @@
 
 Candidates are found by pattern near the top of the text, where letters and invoices put their date, and each is
 read by dateparser, which knows month names and numeric orders in many languages. The first plausible one wins:
-between KITE_EARLIEST_DOCUMENT_YEAR and a year from now (a due date may lie ahead; a birth date in a form far
+between 1900 (EARLIEST_YEAR) and a year from now (a due date may lie ahead; a birth date in a form far
 back is still a date of that form, but a year 0024 is an OCR slip).
 """
 

@@ -242,7 +242,8 @@ def _store(archive: zipfile.ZipFile, document: Document, entry: dict) -> str:
             storage.upload_stream(
                 document.key, reader, content_type=document.content_type, part_bytes=settings.KITE_MULTIPART_PART_SIZE
             )
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+        # RuntimeError: an encrypted member; NotImplementedError: a compression zipfile cannot undo.
         raise ImportRefused(f"{entry['file']!r} cannot be read from the zip: {exc}") from None
     if reader.digest.hexdigest() != entry["sha256"]:
         raise ImportRefused(f"{entry['file']!r} is damaged: its SHA-256 is not the one {METADATA_NAME} gives.")
@@ -280,6 +281,14 @@ def _finish(user: User, documents: list[Document], plan: Plan, etags: list[str])
     now = timezone.now()
     to_read: list = []
     with transaction.atomic():
+        # While files went up, these were the person's uploads in flight like any other: one confirmed or deleted
+        # meanwhile has charged or released its own bytes, and charging the whole import now would count it twice.
+        ids = [document.pk for document in documents]
+        still = Document.objects.select_for_update().filter(
+            pk__in=ids, owner=user, state=Document.State.UPLOADING, deleted_at__isnull=True
+        )
+        if len(still.values_list("pk", flat=True)) != len(ids):
+            raise ImportRefused("Some of the imported files were confirmed or deleted meanwhile; nothing was imported.")
         if not Quota.objects.use_reserved(user, plan.total_bytes):
             raise ImportRefused("The quota changed under the import; nothing was imported.")
         topic_for = _topic_lookup(user, plan)

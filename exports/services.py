@@ -213,6 +213,15 @@ def export_build(*, export_id) -> None:
         # Failed as stale or its person deleted while the last bytes went: the object is nobody's.
         StorageDeletion.objects.get_or_create(key=export.key)
         storage_deletion_attempt(export.key)
+        return
+    # The newest export replaces the ones before it: a person holds at most one copy of everything outside the
+    # quota, however often they ask.
+    for earlier in (
+        Export.objects.owned_by(owner)
+        .exclude(pk=export_id)
+        .exclude(state__in=[Export.State.QUEUED, Export.State.RUNNING])
+    ):
+        export_delete(earlier)
 
 
 def _abort_writer(writer: storage.MultipartWriter) -> None:

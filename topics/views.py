@@ -66,7 +66,9 @@ def topic_delete(request, pk):
     """D-17: GET asks for confirmation (and says how many documents are filed under the topic), POST deletes."""
     topic = _own_topic(request, pk)
     if request.method != "POST":
-        filed = topic.assignments.filed().filter(document__owner=request.user).count()
+        filed = (
+            topic.assignments.filed().filter(document__owner=request.user, document__deleted_at__isnull=True).count()
+        )
         return render(request, "topics/delete.html", {"topic": topic, "filed": filed})
     services.topic_delete(user=request.user, topic=topic)
     messages.success(request, f"Topic “{topic.name}” deleted.")

@@ -264,3 +264,19 @@ def test_progress_is_written_at_most_about_once_a_second(alice, alice_api, uniqu
     # Claim, total, upload id, ready; then progress: the first file, once a second, the end.
     assert len(updates) <= 4 + 2 + int(seconds)
     assert export.documents_done == export.documents_total == 15
+
+
+def test_a_new_export_replaces_the_earlier_ones_once_it_is_ready(alice, alice_api, bob, bob_api, unique_bytes):
+    """Exports are not charged: a person holds one finished copy of everything at a time, however often they ask.
+    The earlier export stays downloadable until the new one is ready, then its object goes."""
+    upload_document(alice_api, unique_bytes(100))
+    upload_document(bob_api, unique_bytes(100))
+    bobs = build(services.export_request(user=bob))
+    first = build(services.export_request(user=alice))
+    second = services.export_request(user=alice)
+    assert alice_api.get(f"/api/exports/{first.pk}/download/").status_code == 302  # still there while building
+    build(second)
+    assert list(Export.objects.filter(owner=alice)) == [second]
+    assert not object_exists(first.key) and object_exists(second.key)
+    assert alice_api.get(f"/api/exports/{first.pk}/").status_code == 404
+    assert Export.objects.filter(pk=bobs.pk).exists() and object_exists(bobs.key)  # bob's are his own

@@ -183,3 +183,30 @@ def test_storage_down_during_an_import_keeps_nothing(
     fault_storage.restart()
     periodic.storage_deletions_drain()
     assert_nothing_imported(bob)
+
+
+def test_a_file_confirmed_by_its_person_mid_import_is_never_charged_twice(
+    bob, bob_api, uploads, unique_bytes, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    """While its files go up, an import's documents are the person's uploads in flight: one they confirm meanwhile
+    (it is theirs, and its bytes are stored) is charged by that confirm, so the import refuses rather than charge it
+    again, and discards the rest: used_bytes stays the sum of the stored documents."""
+    files = valid_files(unique_bytes)
+    store = importing._store
+    confirmed = []
+
+    def store_then_confirm(archive, document, entry):
+        etag = store(archive, document, entry)
+        if not confirmed:
+            assert bob_api.post(f"/api/documents/{document.pk}/confirm/").status_code == 200
+            confirmed.append(document.pk)
+        return etag
+
+    monkeypatch.setattr(importing, "_store", store_then_confirm)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(CommandError, match="confirmed or deleted"):
+        run_import(tmp_path, export_zip(files))
+    periodic.storage_deletions_drain()
+    kept = Document.objects.filter(owner=bob)
+    assert [document.pk for document in kept] == confirmed
+    quota = Quota.objects.get(user=bob)
+    assert (quota.used_bytes, quota.reserved_bytes) == (sum(document.size_bytes for document in kept), 0)
