@@ -14,4 +14,4 @@ RUN DEBUG=true python manage.py collectstatic --noinput
 RUN useradd --system kite
 USER kite
 EXPOSE 8000
-CMD ["gunicorn", "kite.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--preload"]
+CMD ["gunicorn", "kite.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--preload", "--logger-class", "kite.logs.RedactingLogger"]

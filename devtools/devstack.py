@@ -137,7 +137,19 @@ def web_command(dev: bool, host: str, port: int) -> list[str]:
     if dev:
         return [PYTHON, "manage.py", "runserver", f"{host}:{port}"]
     # The production server, as compose runs it; gunicorn's workers exit when their master does.
-    return [PYTHON, "-m", "gunicorn", "kite.wsgi", "--bind", f"{host}:{port}", "--workers", "2", "--preload"]
+    return [
+        PYTHON,
+        "-m",
+        "gunicorn",
+        "kite.wsgi",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        "2",
+        "--preload",
+        "--logger-class",
+        "kite.logs.RedactingLogger",
+    ]
 
 
 def prepare_env(var_dir: Path, dev: bool, web_port: int) -> dict:

@@ -414,7 +414,9 @@ AXES_VERBOSE = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A share link's token is in its path: Django's request logs name paths, so they pass through a redaction.
+    "filters": {"redact_secrets": {"()": "kite.logs.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "botocore": {"level": "WARNING"},
