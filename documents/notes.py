@@ -15,6 +15,9 @@ from documents.models import Document, Note
 from kite.errors import InvalidInput, NotFound
 
 MAX_NOTE_CHARS = 10_000
+# Notes are not charged to the quota: a document holds at most this many (a megabyte of text at most), which is
+# more than any letter needs and keeps every note's rewrite of the document's searchable copy cheap.
+MAX_NOTES_PER_DOCUMENT = 100
 # The activity log names a note by its opening words.
 LOGGED_CHARS = 80
 
@@ -48,6 +51,11 @@ def note_add(*, user: User, document_id, text: str) -> Note:
         raise InvalidInput(f"A note may have at most {MAX_NOTE_CHARS} characters.", field="text")
     with transaction.atomic():
         document = _locked_document(user, document_id)
+        if Note.objects.filter(document=document).count() >= MAX_NOTES_PER_DOCUMENT:
+            raise InvalidInput(
+                f"A document holds at most {MAX_NOTES_PER_DOCUMENT} notes: delete one, or add to one you have.",
+                field="text",
+            )
         note = Note.objects.create(document=document, text=text)
         _notes_text_refresh(document)
         record(user, Action.NOTE_ADDED, document=document, detail=text[:LOGGED_CHARS])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from activity.models import Event
 from conftest import api_client_for
+from documents import notes
 from documents.models import Document, Note
 from documents.notes import MAX_NOTE_CHARS
 from documents.tests.factories import DocumentFactory
@@ -86,3 +87,15 @@ def test_the_document_page_shows_notes_escaped_and_adds_and_deletes_them(client,
     client.force_login(alice)
     assert client.post(f"/documents/{document.pk}/notes/{note.pk}/delete/").status_code == 302
     assert not Note.objects.exists()
+
+
+def test_a_document_holds_a_bounded_number_of_notes(alice, alice_api, monkeypatch):
+    """Notes cost no quota, so their number per document is bounded: past it, 400 and nothing added."""
+    monkeypatch.setattr(notes, "MAX_NOTES_PER_DOCUMENT", 3)
+    document = DocumentFactory(owner=alice)
+    url = f"/api/documents/{document.pk}/notes/"
+    for number in range(3):
+        assert alice_api.post(url, {"text": f"note {number}"}, format="json").status_code == 201
+    answer = alice_api.post(url, {"text": "one too many"}, format="json")
+    assert answer.status_code == 400 and "at most 3 notes" in answer.json()["detail"]
+    assert Note.objects.filter(document=document).count() == 3
