@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -50,7 +51,15 @@ class DocumentPagination(Pagination):
                 'or the start of one; `"two words"` is a phrase; `-word` excludes; `a or b` matches either. '
                 "Results carry a highlighted `snippet`.",
             ),
-            OpenApiParameter("topic", int),
+            OpenApiParameter(
+                "topic",
+                str,
+                many=True,
+                description="A topic id, repeated for several (documents filed under any of them), or `none` for "
+                "documents filed under no topic.",
+            ),
+            OpenApiParameter("date_after", OpenApiTypes.DATE, description="Dated on or after this day."),
+            OpenApiParameter("date_before", OpenApiTypes.DATE, description="Dated on or before this day."),
             OpenApiParameter("state", str, enum=[s.value for s in Document.State]),
             OpenApiParameter(
                 "ordering",

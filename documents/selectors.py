@@ -6,12 +6,14 @@ to a bad value; the page ignores it, since a hand-edited address should still sh
 
 from __future__ import annotations
 
+import operator
 from datetime import timedelta
+from functools import reduce
 from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -59,8 +61,37 @@ class DocumentFilterForm(forms.Form):
         return cleaned
 
 
-class IdFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
+NO_TOPIC = "none"
+MAX_TOPICS_FILTERED = 20
+
+
+class TopicsField(forms.Field):
+    """`?topic=3&topic=7&topic=none`: topic ids, and `none` for documents filed under no topic."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value):
+        values = [str(v).strip() for v in (value or [])]
+        if not values:
+            return []
+        if len(values) > MAX_TOPICS_FILTERED:
+            raise forms.ValidationError(f"Filter by at most {MAX_TOPICS_FILTERED} topics.")
+        chosen: list[int | str] = []
+        for item in values:
+            if item == NO_TOPIC:
+                chosen.append(NO_TOPIC)
+            elif item.isascii() and item.isdigit() and 1 <= int(item) <= MAX_ID:
+                chosen.append(int(item))
+            else:
+                raise forms.ValidationError(f"{item!r} is neither a topic id nor {NO_TOPIC!r}.")
+        return list(dict.fromkeys(chosen))
+
+    def validate(self, value) -> None:
+        """Nothing required; a parameter given with no value is caught by the form."""
+
+
+class TopicsFilter(django_filters.Filter):
+    field_class = TopicsField
 
 
 class DocumentFilter(django_filters.FilterSet):
@@ -71,7 +102,7 @@ class DocumentFilter(django_filters.FilterSet):
     """
 
     q = django_filters.CharFilter(method="filter_q", strip=True)
-    topic = IdFilter(method="filter_topic", min_value=1, max_value=MAX_ID)
+    topic = TopicsFilter(method="filter_topic")
     state = django_filters.ChoiceFilter(choices=Document.State.choices)
     # The document's own date, from and to (inclusive).
     date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte")
@@ -86,9 +117,19 @@ class DocumentFilter(django_filters.FilterSet):
     def filter_q(self, queryset: DocumentQuerySet, name: str, value: str) -> QuerySet[Document]:
         return search.document_search(queryset, value, owner=self.request.user)
 
-    def filter_topic(self, queryset: DocumentQuerySet, name: str, value: int) -> DocumentQuerySet:
-        """Documents filed under the topic: a suggestion of it is not filing."""
-        return queryset.filter(assignments__topic_id=value, assignments__source__in=DocumentTopic.FILING_SOURCES)
+    def filter_topic(self, queryset: DocumentQuerySet, name: str, value: list) -> DocumentQuerySet:
+        """Documents filed under any of the topics (a suggestion of one is not filing), or, for `none`, under no
+        topic at all. One topic keeps the plain join its index serves; several, or `none`, ask per document."""
+        if not value:
+            return queryset
+        ids = [item for item in value if item != NO_TOPIC]
+        if ids and len(ids) == 1 and NO_TOPIC not in value:
+            return queryset.filter(assignments__topic_id=ids[0], assignments__source__in=DocumentTopic.FILING_SOURCES)
+        filed = DocumentTopic.objects.filter(document=OuterRef("pk"), source__in=DocumentTopic.FILING_SOURCES)
+        conditions = [Q(Exists(filed.filter(topic_id__in=ids)))] if ids else []
+        if NO_TOPIC in value:
+            conditions.append(~Q(Exists(filed)))
+        return queryset.filter(reduce(operator.or_, conditions))
 
     def filter_ordering(self, queryset: DocumentQuerySet, name: str, value: str) -> DocumentQuerySet:
         return queryset  # applied last, in filter_queryset, where the default depends on the search

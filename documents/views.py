@@ -30,6 +30,34 @@ from kite.parsing import MAX_ID, is_whole_number
 from topics.models import DocumentTopic, Topic
 
 PAGE_SIZE = 25
+PAGE_SIZES = (25, 50, 100)
+# Column headers that sort: the column, its ordering ascending, descending, and which comes first on a click.
+SORTABLE = {
+    "title": ("title", "-title", "title"),
+    "size": ("size_bytes", "-size_bytes", "-size_bytes"),
+    "date": ("date", "-date", "-date"),
+    "added": ("created", "-created", "-created"),
+}
+
+
+def _page_size(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and int(value) in PAGE_SIZES else PAGE_SIZE
+
+
+def _sort_links(ordering: str) -> dict[str, dict[str, str]]:
+    """Per sortable column: the ordering a click on its header asks for, and its aria-sort state now."""
+    current = ordering or "-created"
+    links = {}
+    for column, (ascending, descending, first) in SORTABLE.items():
+        if current == ascending:
+            links[column] = {"next": descending, "sort": "ascending"}
+        elif current == descending:
+            links[column] = {"next": ascending, "sort": "descending"}
+        else:
+            links[column] = {"next": first, "sort": ""}
+    return links
+
+
 MAX_POLLED_IDS = 100
 
 
@@ -84,11 +112,16 @@ def document_list(request):
     params = request.GET.copy()
     if "sort" in params and "ordering" not in params:
         params.setlist("ordering", params.pop("sort"))  # the name this page used before: old bookmarks still sort
-    if params.get("topic") and params["topic"] not in {str(topic.pk) for topic in topics}:
-        params.pop("topic")  # not a topic of theirs: the whole list, as the topic menu then says
+    known = {str(topic.pk) for topic in topics} | {selectors.NO_TOPIC}
+    if "topic" in params:
+        # Topics not theirs are left out: the list is filtered by what the topic boxes then show ticked.
+        params.setlist("topic", [value for value in params.getlist("topic") if value in known])
+        if not params.getlist("topic"):
+            params.pop("topic")
     filterset = selectors.document_filter(params, documents, request, lenient=True)
     filters = filterset.form.cleaned_data if filterset.is_valid() else {}
-    page = search.SearchPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_size = _page_size(request.GET.get("page_size"))
+    page = search.SearchPaginator(filterset.qs, page_size).get_page(request.GET.get("page"))
     topics_by_id = {topic.pk: topic for topic in topics}
     rows = [(document, _listed_topics(document, topics_by_id)) for document in page.object_list]
     default = "Best match" if filterset.searching else selectors.ORDERING_LABELS[selectors.DEFAULT_ORDERING]
@@ -101,7 +134,12 @@ def document_list(request):
         "page": page,
         "rows": rows,
         "q": filters.get("q") or "",
-        "topic": str(filters.get("topic") or ""),
+        "chosen_topics": {str(value) for value in filters.get("topic") or []},
+        "no_topic": selectors.NO_TOPIC,
+        "page_size": page_size,
+        "page_sizes": PAGE_SIZES,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "sort_links": _sort_links(filters.get("ordering") or ""),
         "state": filters.get("state") or "",
         "date_after": filters["date_after"].isoformat() if filters.get("date_after") else "",
         "date_before": filters["date_before"].isoformat() if filters.get("date_before") else "",
@@ -111,7 +149,7 @@ def document_list(request):
         "states": [(value, label) for value, label in Document.State.choices if value != Document.State.UPLOADING],
         "filtered": any(filters.get(name) for name in ("q", "topic", "state", "date_after", "date_before")),
         # The action bar sends the list's search and filters along: "all matching" is resolved from them.
-        "bulk_filters": [(name, _as_param(filters[name])) for name in (*BULK_FILTERS, "ordering") if filters.get(name)],
+        "bulk_filters": _bulk_filters(filters),
         "bulk_actions": bulk.BulkAction.choices,
     }
     return render(request, "documents/list.html", context)
@@ -349,6 +387,17 @@ def document_delete(request, pk):
     return redirect("documents:list")
 
 
+def _bulk_filters(filters: dict) -> list[tuple[str, str]]:
+    """The list's filters as the action bar's hidden fields: one per value (topics may be several)."""
+    fields = []
+    for name in (*BULK_FILTERS, "ordering"):
+        value = filters.get(name)
+        for each in value if isinstance(value, list) else [value]:
+            if each:
+                fields.append((name, _as_param(each)))
+    return fields
+
+
 def _as_param(value) -> str:
     """A cleaned filter value as the list's address spells it (dates as YYYY-MM-DD, never a localised form)."""
     return value.isoformat() if isinstance(value, date) else str(value)
@@ -403,8 +452,10 @@ def redirect_back_to_list(params):
     """The list as it was: the same search and filters (the page number may no longer exist)."""
     kept = QueryDict(mutable=True)
     for name in (*BULK_FILTERS, "ordering"):
-        if params.get(name):
-            kept[name] = params[name]
+        # A value no list takes (a search is 500 characters at most) is not carried into the address.
+        values = [value for value in params.getlist(name)[: selectors.MAX_TOPICS_FILTERED] if 0 < len(value) <= 1000]
+        if values:
+            kept.setlist(name, values)
     url = reverse("documents:list")
     return HttpResponseRedirect(f"{url}?{kept.urlencode()}" if kept else url)
 

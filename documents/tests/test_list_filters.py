@@ -71,3 +71,49 @@ def test_the_page_keeps_old_addresses_working(client, alice, bob, three):
     assert page_titles(client, sort="-title") == ["cherry notes", "banana notes", "apple notes"]
     others = TopicFactory(owner=bob, name="Bob's")
     assert len(page_titles(client, topic=str(others.pk))) == 3
+
+
+@pytest.fixture
+def filed(alice):
+    from topics.models import DocumentTopic
+
+    bills, trips = TopicFactory(owner=alice, name="Bills"), TopicFactory(owner=alice, name="Trips")
+    documents = {
+        name: DocumentFactory(owner=alice, title=name) for name in ("gas bill", "lisbon trip", "loose note", "mixed")
+    }
+    DocumentTopic.objects.create(document=documents["gas bill"], topic=bills, source="manual")
+    DocumentTopic.objects.create(document=documents["lisbon trip"], topic=trips, source="builtin", confidence=0.95)
+    DocumentTopic.objects.create(document=documents["mixed"], topic=bills, source="manual")
+    DocumentTopic.objects.create(document=documents["mixed"], topic=trips, source="manual")
+    # A suggestion is not filing: this note counts as filed under no topic.
+    DocumentTopic.objects.create(document=documents["loose note"], topic=trips, source="suggested", confidence=0.4)
+    return bills, trips
+
+
+def test_several_topics_and_no_topic_filter_the_page_and_the_api_alike(client, alice, alice_api, filed):
+    bills, trips = filed
+    client.force_login(alice)
+    for params, expected in [
+        ({"topic": [bills.pk]}, ["gas bill", "mixed"]),
+        ({"topic": [bills.pk, trips.pk]}, ["gas bill", "lisbon trip", "mixed"]),
+        ({"topic": ["none"]}, ["loose note"]),
+        ({"topic": [trips.pk, "none"]}, ["lisbon trip", "loose note", "mixed"]),
+    ]:
+        params = {**params, "ordering": "title"}
+        assert page_titles(client, **params) == api_titles(alice_api, **params) == expected, params
+    assert alice_api.get("/api/documents/", {"topic": ["nothing"]}).status_code == 400
+    assert alice_api.get("/api/documents/", {"topic": [str(n) for n in range(1, 30)]}).status_code == 400
+
+
+def test_headers_sort_and_pages_are_numbered_at_the_chosen_size(client, alice):
+    for n in range(1, 61):
+        DocumentFactory(owner=alice, title=f"report {n:02}", size_bytes=n)
+    client.force_login(alice)
+    page = client.get("/documents/", {"page_size": 50}).content.decode()
+    assert page.count('name="ids"') == 50
+    assert 'aria-label="Page 2"' in page and 'aria-current="page"' in page
+    # The Title header sorts A–Z, then Z–A once it is the order; the current order is announced.
+    assert 'href="?page_size=50&amp;ordering=title">Title' in page
+    by_title = client.get("/documents/", {"ordering": "title"}).content.decode()
+    assert 'aria-sort="ascending"><a class="sort" href="?ordering=-title">Title' in by_title
+    assert client.get("/documents/", {"page_size": 7}).content.decode().count('name="ids"') == 25  # not a size offered
