@@ -136,7 +136,7 @@ def test_a_query_of_stop_words_finds_nothing_and_fails_nothing(client, alice_api
 
 
 def test_word_forms_never_reach_another_persons_documents(alice_api, alice, bob, forms):
-    """SEC-01: the forms of a word are matched within their owner's words only."""
+    """SEC-04: the forms of a word are matched within their owner's words only."""
     DocumentFactory(owner=bob, title="Bob's receipts", text="receipt résumé cafe companies")
     for q in ("receipts", "receipt", "resume", "café", "company", "bob"):
         assert "Bob's receipts" not in titles(alice_api, q), q
