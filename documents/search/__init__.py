@@ -2,14 +2,19 @@
 
 The query syntax is the same on both databases:
 
-- ``tax 2024``: every word must match (AND); each word also matches as a prefix, so ``tax`` finds "taxes";
+- ``tax 2024``: every word must match (AND); each word also matches as a prefix, so ``insur`` finds "insurance",
+  and as its other forms, so ``receipts`` finds "receipt" and ``resume`` finds "Résumé";
 - ``"annual report"``: the words next to each other, in this order, as whole words;
 - ``-draft``, ``-"first version"``: leave out documents containing this word or phrase (whole words);
 - ``invoice or receipt``: either one (``or`` binds tighter than the implicit AND).
 
 PostgreSQL matches against a stored, GIN-indexed tsvector (``Document.search_vector``) built with the
-``simple`` configuration: words are lower-cased but never stemmed or dropped as stop words, so search behaves
-the same for every language people write in; prefix matching gives most of what stemming would. Every word
+``kite_search`` configuration (migration 0015): PostgreSQL's ``english`` one, with accents taken off every word
+(the ``unaccent`` dictionary) before it is stemmed, so a word finds its plural, its other endings and its
+unaccented spelling; English stop words ("the", "and") are not indexed, and a query of nothing else finds
+nothing. The queries and the highlighter use the same configuration by name, so a snippet marks the forms
+that matched as they are written. Other languages' words are unaccented and lower-cased and still found by
+their prefixes, though their endings are read as English ones. Every word
 in that vector carries its owner's id (``42:invoice``) and so does every word of a query, which gives each
 person their own part of the one index: a search reads only its owner's postings, so it costs the same
 however many documents other people keep, and a query can never match anybody else's words. Results are
@@ -19,7 +24,8 @@ newest first. Ranking and counting read only that vector, the date and the id of
 (``SearchPaginator``); the matching vector carries no planner statistics (migration 0014), so PostgreSQL
 always finds matches through the index rather than by unpacking every row's vector, whoever owns the rows.
 SQLite (the embedded mode) has no text search types: there every word, phrase or exclusion is plain
-case-insensitive containment in the title, filename or text, and title matches come first.
+case-insensitive containment in the title, filename or text, accents ignored and each word without its English
+plural ending ("receipts" looks for "receipt"), and title matches come first.
 
 Snippets are HTML whose only markup is ``<mark>``: the database marks matches with control characters it can
 never return from the text itself, and Python escapes everything else.

@@ -1,6 +1,8 @@
 """The SQLite fallback (the embedded mode has no text search types): plain case-insensitive containment.
 
-Plain SQL has no Unicode-aware case folding, so the fallback runs these as SQLite functions.
+Plain SQL has no Unicode-aware case folding, so the fallback runs these as SQLite functions. Accents are ignored
+on both sides and a word is looked for without its plural ending, so "receipts" finds "receipt" and "resume"
+finds "Résumé", as on PostgreSQL (whose English stemmer finds more forms than plurals).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from functools import lru_cache
 from django.db import connections
 from django.db.models import F, FloatField, Func, QuerySet, Value
 
-from documents.search.query import parse
+from documents.search.query import fold, parse, word_stem
 from documents.search.snippets import START, STOP, SnippetField
 
 FALLBACK_WEIGHTS = (1.0, 0.4, 0.1)  # title, filename, text
@@ -21,16 +23,22 @@ FALLBACK_SNIPPET_LEAD = 60
 
 @lru_cache(maxsize=256)
 def _patterns(q: str) -> tuple[tuple[tuple[re.Pattern, bool], ...], ...]:
-    """Per group, (pattern, negated) per term: the term's words in order, separated by anything but letters."""
+    """Per group, (pattern, negated) per term: the term's words in order, separated by anything but letters.
+
+    The patterns are for text passed through `fold`.
+    """
     return tuple(
-        tuple((re.compile(r"\W+".join(map(re.escape, term.words)), re.IGNORECASE), term.negated) for term in group)
+        tuple(
+            (re.compile(r"\W+".join(re.escape(word_stem(word)) for word in term.words), re.IGNORECASE), term.negated)
+            for term in group
+        )
         for group in parse(q)
     )
 
 
 def fallback_rank(title: str | None, filename: str | None, text: str | None, q: str) -> float:
     """0 when the document does not match `q`; otherwise higher the more terms match its title and filename."""
-    fields = (title or "", filename or "", text or "")
+    fields = (fold(title or ""), fold(filename or ""), fold(text or ""))
     rank = 0.0
     for group in _patterns(q):
         pattern, negated = group[0]
@@ -49,13 +57,18 @@ def fallback_rank(title: str | None, filename: str | None, text: str | None, q: 
 def fallback_snippet(text: str | None, q: str) -> str:
     """A window of `text` around its first match, matches between START and STOP (escaped later)."""
     text = (text or "").replace(START, "").replace(STOP, "")
+    folded = fold(text)  # as long as the text: a match's place in it is its place in the text
     patterns = [pattern for group in _patterns(q) for pattern, negated in group if not negated]
-    matches = [m for m in (pattern.search(text) for pattern in patterns) if m]
+    matches = [m for m in (pattern.search(folded) for pattern in patterns) if m]
     begin = max(0, min(m.start() for m in matches) - FALLBACK_SNIPPET_LEAD) if matches else 0
     window = text[begin : begin + FALLBACK_SNIPPET_CHARS]
     if patterns:
         combined = re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE)
-        window = combined.sub(lambda m: START + m.group(0) + STOP, window)
+        marked, end = [], 0
+        for match in combined.finditer(fold(window)):
+            marked += [window[end : match.start()], START, window[match.start() : match.end()], STOP]
+            end = match.end()
+        window = "".join(marked) + window[end:]
     return "…" + window.lstrip() if begin else window
 
 

@@ -7,7 +7,13 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db.models import F, Func, Index, TextField, Value
 from django.db.models.functions import Left
 
-CONFIG = "simple"
+# The text search configuration made by migration 0015: PostgreSQL's `english` with accents taken off every word
+# before it is stemmed, so "receipts" finds "receipt" and "resume" finds "Résumé". One configuration names both
+# steps, and the stored vectors, the queries and the highlighter all use it by that one name, so they can never
+# disagree. A wrapper function around unaccent() would do the same for the vectors, but it would have to be
+# declared IMMUTABLE over a STABLE function and name the extension's schema in its body, and the highlighter
+# would mark the unaccented copy of the text rather than the text people wrote.
+CONFIG = "kite_search"
 # Only the opening of very long texts is indexed: a tsvector may not exceed 1 MB.
 INDEXED_TEXT_CHARS = 200_000
 INDEXED_NOTES_CHARS = 100_000

@@ -62,7 +62,9 @@ def _postgresql_search(queryset: QuerySet, groups, owner_id: int) -> QuerySet:
     query = SearchQuery(tsquery_source(groups), config=CONFIG, search_type="raw")
     needle = first_word(groups)
     if needle:
-        start = Greatest(Value(1), StrIndex(Lower("text"), Value(needle)) - Value(SNIPPET_WINDOW_LEAD))
+        # The needle is unaccented and has no plural ending, so the text is looked through unaccented too.
+        unaccented = Func(F("text"), function="unaccent", output_field=TextField())
+        start = Greatest(Value(1), StrIndex(Lower(unaccented), Value(needle)) - Value(SNIPPET_WINDOW_LEAD))
         window: Func = Substr("text", start, SNIPPET_WINDOW_CHARS)
     else:
         window = Left("text", SNIPPET_WINDOW_CHARS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -63,8 +64,35 @@ def tsquery_source(groups: tuple[tuple[Term, ...], ...]) -> str:
 
 
 def first_word(groups: tuple[tuple[Term, ...], ...]) -> str:
+    """The first wanted word as `word_stem` makes it: where its snippet's window is looked for."""
     for group in groups:
         for term in group:
             if not term.negated:
-                return term.words[0].lower()
+                return word_stem(term.words[0])
     return ""
+
+
+def fold(text: str) -> str:
+    """`text` without its accents, one character for each character ("Résumé" → "Resume"), so that what is
+    found in the folded text is at the same place in the text."""
+    return "".join(_fold_char(char) for char in text)
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    return unicodedata.normalize("NFD", char)[0]
+
+
+_PLURAL = re.compile(r"(?<=[^aeiou])ies$|(?<=[^aeiou])y$|(?:(?<=[sxz])|(?<=ch)|(?<=sh))es$|(?<=[^s])s$")
+
+
+def word_stem(word: str) -> str:
+    """`word` lower-cased, unaccented and without an English plural ending, to find its forms by containment:
+    "receipts" → "receipt", "companies" and "company" → "compan", "taxes" → "tax".
+
+    PostgreSQL stems with its English stemmer; this is for what has none (the SQLite fallback, and finding
+    where in a text a snippet's window starts), so a stem of fewer than three letters is not cut.
+    """
+    folded = fold(word.lower())
+    stem = _PLURAL.sub("", folded)
+    return stem if len(stem) >= 3 else folded

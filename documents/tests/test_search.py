@@ -71,6 +71,95 @@ def test_phrases_exclusions_and_or(alice_api, library):
     assert set(titles(alice_api, "coffees or müller")) == {"Scan 0042", "Müller GmbH"}
 
 
+@pytest.fixture
+def forms(alice):
+    DocumentFactory(owner=alice, title="Lamp", text="Receipt for the desk lamp.")
+    DocumentFactory(owner=alice, title="Shop", text="Three receipts from the corner shop.")
+    DocumentFactory(owner=alice, title="Companies", text="Letters from companies about their invoices.")
+    DocumentFactory(owner=alice, title="Résumé 2024", text="My curriculum vitae, updated.")
+    DocumentFactory(owner=alice, title="Breakfast", text="Coffee at the cafe near the insurance office.")
+
+
+def test_words_find_their_singular_and_plural_forms(alice_api, alice, forms):
+    """UI-01: a word finds its other forms: "receipts" finds "receipt" and the other way round."""
+    assert set(titles(alice_api, "receipts")) == {"Lamp", "Shop"}
+    assert set(titles(alice_api, "receipt")) == {"Lamp", "Shop"}
+    assert titles(alice_api, "invoice") == ["Companies"]
+    assert titles(alice_api, "company") == ["Companies"]
+    assert titles(alice_api, "letter invoices") == ["Companies"]
+    assert titles(alice_api, "receipts -lamp") == ["Shop"]
+
+
+def test_accents_do_not_matter(alice_api, alice, forms):
+    """UI-01: "resume" finds "Résumé" and "Café" finds "cafe"; the snippet marks the word as it is written."""
+    assert titles(alice_api, "resume") == ["Résumé 2024"]
+    assert titles(alice_api, "RÉSUMÉ") == ["Résumé 2024"]
+    assert titles(alice_api, "Café") == ["Breakfast"]
+    assert titles(alice_api, '"coffee at the café"') == ["Breakfast"]
+    DocumentFactory(owner=alice, title="Menu", text="Le menu du Café de Flore.")
+    result = alice_api.get("/api/documents/", {"q": "cafe flore"}).json()["results"]
+    assert [r["title"] for r in result] == ["Menu"]
+    assert "<mark>Café</mark>" in result[0]["snippet"] and "<mark>Flore</mark>" in result[0]["snippet"]
+
+
+def test_snippets_mark_the_forms_that_matched(alice, forms):
+    """UI-01: searching "receipts", a text that says "Receipt" has that word marked."""
+    (lamp,) = (document for document in found(alice, "receipts") if document.title == "Lamp")
+    assert "<mark>Receipt</mark>" in lamp.search_snippet
+    (companies,) = found(alice, "company invoice")
+    assert "<mark>companies</mark>" in companies.search_snippet and "<mark>invoices</mark>" in companies.search_snippet
+
+
+def test_prefixes_phrases_and_or_still_work_with_word_forms(alice_api, alice, forms):
+    """UI-01: the start of a word still finds it, a phrase still wants its words in order, `or` either one."""
+    assert titles(alice_api, "insur") == ["Breakfast"]
+    assert set(titles(alice_api, "rece")) == {"Lamp", "Shop"}
+    assert titles(alice_api, "curric") == ["Résumé 2024"]
+    assert titles(alice_api, '"three receipt"') == ["Shop"]
+    assert titles(alice_api, '"receipts three"') == []
+    assert set(titles(alice_api, "resumes or cafes")) == {"Résumé 2024", "Breakfast"}
+
+
+def test_a_query_of_stop_words_finds_nothing_and_fails_nothing(client, alice_api, alice, forms):
+    """UI-01: words too common to be indexed ("the", "and") alone find nothing, with a 200; beside other words
+    they are ignored."""
+    for q in ("the", "the and", '"the"', "-the", "the or of", "-the -and"):
+        answer = alice_api.get("/api/documents/", {"q": q})
+        assert answer.status_code == 200, (q, answer.content)
+    assert titles(alice_api, "the") == []
+    assert titles(alice_api, "the lamp") == ["Lamp"]
+    assert titles(alice_api, "the or lamp") == ["Lamp"]
+    client.force_login(alice)
+    page = client.get("/documents/", {"q": "the"})
+    assert page.status_code == 200 and "Lamp" not in page.content.decode()
+    assert "Lamp" in client.get("/documents/", {"q": "the lamps"}).content.decode()
+
+
+def test_word_forms_never_reach_another_persons_documents(alice_api, alice, bob, forms):
+    """SEC-04: the forms of a word are matched within their owner's words only."""
+    DocumentFactory(owner=bob, title="Bob's receipts", text="receipt résumé cafe companies")
+    for q in ("receipts", "receipt", "resume", "café", "company", "bob"):
+        assert "Bob's receipts" not in titles(alice_api, q), q
+    assert [d.title for d in found(bob, "receipts resume")] == ["Bob's receipts"]
+
+
+def test_search_columns_keep_their_storage_and_have_no_word_statistics(db):
+    """Migration 0015 added both vectors anew: the rank vector still lives in the row, and the matching vector
+    still has no planner statistics (0014), so every search keeps going through the owner-keyed index."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attstattarget, attstorage FROM pg_attribute"
+            " WHERE attrelid = 'documents_document'::regclass AND attname IN ('search_vector', 'rank_vector')"
+        )
+        columns = {name: (target, storage) for name, target, storage in cursor.fetchall()}
+        assert columns["search_vector"][0] == 0
+        assert columns["rank_vector"][1] == "m"
+        cursor.execute("SELECT to_tsvector('kite_search', 'Résumés')::text")
+        assert cursor.fetchone()[0] == "'resum':1"
+
+
 def test_hyphenated_and_dotted_words(alice):
     """UI-01: words PostgreSQL reads as several (e-mail, dates, addresses) match as typed, and as their parts."""
     DocumentFactory(owner=alice, title="Mail", text="Send the e-mail to info@example.com before 2024-03-01.")
@@ -278,6 +367,21 @@ def test_fallback_matching_is_case_insensitive_containment():
     assert snippet.startswith("…") and "<mark>Zeppelin</mark> &amp; co" in snippet and "<b>" not in snippet
 
 
+def test_fallback_finds_plurals_and_ignores_accents():
+    """The SQLite fallback: a word is looked for without its plural ending and without accents, on both sides,
+    and the snippet marks the text as it is written."""
+    assert search.fallback_rank("Receipt", "", "", "receipts") == 1.0
+    assert search.fallback_rank("", "", "two receipts", "receipt") == 0.1
+    assert search.fallback_rank("Companies", "", "", "company") == 1.0
+    assert search.fallback_rank("Résumé", "", "", "resume") == 1.0
+    assert search.fallback_rank("", "", "at the cafe", "CAFÉ") == 0.1
+    assert search.fallback_rank("Receipt", "", "", "invoices") == 0.0
+    assert search.fallback_rank("Receipt", "", "", "receipts -lamp") == 1.0
+    assert search.fallback_rank("Receipt", "", "lamps", "receipts -lamp") == 0.0
+    snippet = search.render_snippet(search.fallback_snippet("Mon Résumé & two receipts", "resume receipt"))
+    assert snippet == "Mon <mark>Résumé</mark> &amp; two <mark>receipt</mark>s"
+
+
 SQLITE_SCRIPT = textwrap.dedent(
     """
     import json, sys
@@ -312,7 +416,7 @@ def test_embedded_mode_migrates_and_searches_on_sqlite(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'kite.sqlite3'}",
         "KITE_VAR_DIR": str(tmp_path),
     }
-    queries = ["müller", "tax -holiday", '"annual report"', "SCRIPT"]
+    queries = ["müller", "tax -holiday", '"annual report"', "SCRIPT", "muller", '"annual reports"']
     run = subprocess.run(
         [sys.executable, "-c", SQLITE_SCRIPT, *queries],
         env=env,
@@ -328,4 +432,6 @@ def test_embedded_mode_migrates_and_searches_on_sqlite(tmp_path):
     assert results['"annual report"'] == [["Holiday", "<mark>annual report</mark>"]]
     escaped = "taxes &lt;<mark>script</mark>&gt;x&lt;/<mark>script</mark>&gt; Müller"
     assert results["SCRIPT"] == [["Tax return", escaped]]
+    assert results["muller"] == results["müller"]
+    assert results['"annual reports"'] == results['"annual report"']
     assert results["paged"] == [2, ["Tax return"]]  # both titles match; the newer comes first
