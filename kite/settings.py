@@ -301,6 +301,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Documents and exports both have a `state`, each with its own choices: each enum gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentStateEnum": "documents.models.Document.State",
+        "ExportStateEnum": "exports.models.Export.State",
+    },
     # Swagger UI is served by the app itself, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
