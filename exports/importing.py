@@ -164,6 +164,12 @@ def read_plan(archive: zipfile.ZipFile, user: User) -> Plan:
             raise ImportRefused(
                 f"{entry['file']!r} holds {info.file_size} bytes; {METADATA_NAME} says {entry['size_bytes']}."
             )
+        if entry["size_bytes"] > settings.KITE_MAX_UPLOAD_BYTES:
+            # Every way in takes the same files: an import brings in nothing an upload would refuse.
+            raise ImportRefused(
+                f"{entry['file']!r} has {entry['size_bytes']} bytes; this Kite takes files of at most "
+                f"{settings.KITE_MAX_UPLOAD_BYTES} bytes (KITE_MAX_UPLOAD_BYTES). Nothing was imported."
+            )
         if entry["sha256"] in have:
             plan.skipped.append(f"{entry['title']}: already in the account")
             continue

@@ -93,6 +93,14 @@ def test_too_many_members_are_refused(bob, uploads, unique_bytes, tmp_path, monk
     assert_nothing_imported(bob)
 
 
+def test_a_file_larger_than_an_upload_may_be_is_refused(bob, uploads, unique_bytes, tmp_path, settings):
+    """Every way in takes the same files: what KITE_MAX_UPLOAD_BYTES refuses to an upload, it refuses to an import."""
+    settings.KITE_MAX_UPLOAD_BYTES = 999
+    with pytest.raises(CommandError, match="at most 999 bytes"):
+        run_import(tmp_path, export_zip(valid_files(unique_bytes)))
+    assert_nothing_imported(bob)
+
+
 def test_an_export_over_the_quota_is_refused_before_anything_is_stored(bob, uploads, unique_bytes, tmp_path):
     """LIFE-05, STORE-05: files that together exceed what bob's quota has left: refused with the sizes, no object
     stored, nothing charged or reserved."""
