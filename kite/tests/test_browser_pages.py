@@ -128,3 +128,30 @@ def test_settings_test_connection_and_api_tokens(page, alice, log_in, settings):
     expect(page.locator(".message.success")).to_have_text("Token revoked.")
     expect(page.get_by_text("No tokens yet.")).to_be_visible()
     assert requests.get(quota_url, headers={"Authorization": f"Token {key}"}, timeout=10).status_code == 401
+
+
+def test_the_document_page_reads_in_the_order_it_shows(page, alice, alice_api, log_in):
+    """WCAG 1.3.2, 2.4.3: the side (topics, notes, actions) comes before the preview in the page, so Tab reaches the
+    topic controls before a PDF viewer's own dozen stops; at phone width it also shows first, with a link down to
+    the preview; on a wide screen the preview stands on the left."""
+    document = upload_document(
+        alice_api, make_pdf("Invoice 7, amount due 120 EUR."), filename="invoice.pdf", content_type="application/pdf"
+    )
+    log_in(alice)
+    order = """() => {
+        const side = document.querySelector('.detail-side'), main = document.querySelector('.detail-main');
+        return {
+            sideFirst: Boolean(side.compareDocumentPosition(main) & Node.DOCUMENT_POSITION_FOLLOWING),
+            side: side.getBoundingClientRect().toJSON(), main: main.getBoundingClientRect().toJSON(),
+        };
+    }"""
+    page.set_viewport_size(PHONE)
+    page.goto(page.base_url + f"/documents/{document['id']}/")
+    phone = page.evaluate(order)
+    assert phone["sideFirst"] and phone["side"]["top"] < phone["main"]["top"]
+    page.get_by_role("link", name="Go to the preview").click()
+    assert page.evaluate("document.activeElement.id") == "preview"
+    page.set_viewport_size({"width": 1280, "height": 900})
+    wide = page.evaluate(order)
+    assert wide["sideFirst"] and wide["main"]["left"] < wide["side"]["left"]
+    expect(page.get_by_role("link", name="Go to the preview")).to_be_hidden()
