@@ -118,6 +118,13 @@ def test_settings_test_connection_and_api_tokens(page, alice, log_in, settings):
     page.get_by_role("button", name="Create token").click()
     key = page.get_by_label("Your new token").input_value()
     assert ApiToken.objects.get(user=alice).name == "backup script"
+    # Shown whole at phone width, with a Copy button that puts it on the clipboard.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=page.base_url)
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == key
     quota_url = page.base_url + "/api/quota/"
     assert requests.get(quota_url, headers={"Authorization": f"Token {key}"}, timeout=10).status_code == 200
     page.get_by_role("link", name="Settings", exact=True).click()

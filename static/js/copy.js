@@ -1,4 +1,5 @@
-// The page that shows a new share link: its Copy button puts the link on the clipboard and says so.
+// Copy buttons (`data-copy="<input id>"`): a new share link, a new API token. The button puts the value on the
+// clipboard and says so.
 for (const button of document.querySelectorAll("[data-copy]")) {
   button.addEventListener("click", async () => {
     const input = document.getElementById(button.dataset.copy);
