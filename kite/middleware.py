@@ -1,4 +1,4 @@
-"""The Content-Security-Policy header (SEC-05).
+"""The Content-Security-Policy header (SEC-05), and each request's time zone.
 
 Scripts come only from Kite itself; the storage origin is allowed only where
 direct uploads and previews need it.
@@ -6,9 +6,11 @@ direct uploads and previews need it.
 
 from __future__ import annotations
 
+import zoneinfo
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils import timezone
 
 
 def _origin(url: str) -> str:
@@ -43,3 +45,38 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+TIMEZONE_COOKIE = "kite_tz"
+
+
+class TimezoneMiddleware:
+    """Times on the pages in the person's own time zone: the browser names it (static/js/timezone.js sets the
+    `kite_tz` cookie from Intl's resolved zone), and a name zoneinfo does not know leaves UTC, never an error."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        zone = _zone(request.COOKIES.get(TIMEZONE_COOKIE, ""))
+        if zone is None:
+            timezone.deactivate()
+        else:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo | None:
+    if (
+        not name
+        or len(name) > 64
+        or not name.replace("/", "").replace("_", "").replace("-", "").replace("+", "").isalnum()
+    ):
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
