@@ -49,9 +49,9 @@ BEST_MATCH = ("-search_rank", "-created", "-pk")
 
 
 class DocumentFilterForm(forms.Form):
-    """A choice given with no value (`?state=`) is an error, as any other value outside its choices."""
+    """A choice or date given with no value (`?state=`) is an error, as any other value outside its choices."""
 
-    CHOICES = ("topic", "state", "ordering")
+    CHOICES = ("topic", "state", "ordering", "date_after", "date_before")
 
     def clean(self):
         cleaned = super().clean()
