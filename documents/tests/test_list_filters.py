@@ -117,3 +117,11 @@ def test_headers_sort_and_pages_are_numbered_at_the_chosen_size(client, alice):
     by_title = client.get("/documents/", {"ordering": "title"}).content.decode()
     assert 'aria-sort="ascending"><a class="sort" href="?ordering=-title">Title' in by_title
     assert client.get("/documents/", {"page_size": 7}).content.decode().count('name="ids"') == 25  # not a size offered
+
+
+def test_the_search_box_explains_its_syntax(client, alice):
+    client.force_login(alice)
+    DocumentFactory(owner=alice)
+    page = client.get("/documents/").content.decode()
+    assert 'aria-describedby="search-help"' in page
+    assert "<code>-word</code> leaves out" in page and "<code>a or b</code> finds either" in page
