@@ -268,6 +268,8 @@ def shoot_width(chromium, kite: DemoKite, label: str, viewport: tuple[int, int],
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/documents/")
     save("documents")
+    page.goto(kite.url + "/documents/?view=cards")
+    save("documents-cards")
     page.get_by_label("Search").fill("payment")
     page.get_by_role("button", name="Search").click()
     page.wait_for_url("**q=payment**")

@@ -137,6 +137,7 @@ def document_list(request):
         "chosen_topics": {str(value) for value in filters.get("topic") or []},
         "no_topic": selectors.NO_TOPIC,
         "page_size": page_size,
+        "view": "cards" if request.GET.get("view") == "cards" else "table",
         "page_sizes": PAGE_SIZES,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "sort_links": _sort_links(filters.get("ordering") or ""),

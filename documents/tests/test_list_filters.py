@@ -125,3 +125,15 @@ def test_the_search_box_explains_its_syntax(client, alice):
     page = client.get("/documents/").content.decode()
     assert 'aria-describedby="search-help"' in page
     assert "<code>-word</code> leaves out" in page and "<code>a or b</code> finds either" in page
+
+
+def test_the_list_shows_as_cards_with_the_same_rows_and_selection(client, alice):
+    for n in range(3):
+        DocumentFactory(owner=alice, title=f"letter {n}")
+    client.force_login(alice)
+    cards = client.get("/documents/", {"view": "cards", "ordering": "title"}).content.decode()
+    assert cards.count('class="card-document"') == 3 and "<table" not in cards
+    assert cards.count('name="ids"') == 3 and 'aria-current="true">Cards' in cards
+    # The switch keeps the search and order, and the table is the default.
+    assert 'href="?ordering=title">Table' in cards
+    assert "<table" in client.get("/documents/").content.decode()

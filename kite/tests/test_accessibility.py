@@ -80,6 +80,7 @@ def test_axe_finds_nothing_on_a_filed_persons_pages(page, alice, alice_api, file
     log_in(alice)
     states = {
         "documents": "/documents/",
+        "documents as cards": "/documents/?view=cards",
         "search with results": "/documents/?q=apartment",
         "search without results": "/documents/?q=nothing-matches-this",
         "one topic": f"/documents/?topic={topic.pk}",
