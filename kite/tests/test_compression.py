@@ -43,4 +43,6 @@ def test_the_benchmark_counts_the_bytes_sent_compressed_not_the_page_they_decode
     assert len(packed) == int(headers["content-length"]) and packed_total > len(packed)
     # The same page (its form's token is masked afresh each time, at the same length), a fraction of its size.
     assert len(gzip.decompress(packed)) == len(plain)
-    assert packed_total < plain_total and len(packed) * 2 < len(plain)
+    # Smaller, though not by a fixed factor on a page this small: Django pads each gzip answer by up to 100 random
+    # bytes (its BREACH mitigation).
+    assert packed_total < plain_total and len(packed) < len(plain)
