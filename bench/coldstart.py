@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from devtools.devstack import BASE_DIR, KiteProcess, log, web_command
+from devtools.devstack import KiteProcess, log, web_command
 from devtools.embedded import free_port_block
 
 DOCUMENTS = 1000
@@ -284,31 +284,11 @@ def markdown(results: dict, number: int = 9) -> str:
 
 
 def main() -> int:
-    import shutil
-    from urllib.parse import urlsplit
+    from django.core.management import call_command
 
     from bench import run
-    from devtools.devstack import start_embedded, stop_all
-    from devtools.embedded import SeaweedFS
 
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kite_coldstart_bench")
-    url = run.database_url()
-    var_dir = BASE_DIR / "var" / "bench-coldstart"
-    shutil.rmtree(var_dir, ignore_errors=True)
-    var_dir.mkdir(parents=True)
-    log(f"resetting the database {urlsplit(url).path.lstrip('/')}")
-    run.reset_database(url)
-    env = run.bench_env(url, var_dir)
-    base = free_port_block(SeaweedFS.PORTS + 1)
-    started = start_embedded(var_dir, env, base, base + SeaweedFS.PORTS, persist=False)
-    try:
-        os.environ.update(env)
-        import django
-        from django.core.management import call_command
-
-        django.setup()
-        call_command("migrate", verbosity=0)
-        call_command("ensure_bucket")
+    with run.throwaway_kite("kite_coldstart_bench", "bench-coldstart") as var_dir:
         call_command("collectstatic", verbosity=0, interactive=False)
         results = measure()
         (var_dir.parent / "coldstart.json").write_text(json.dumps(results, indent=2))
@@ -316,9 +296,6 @@ def main() -> int:
             markdown(results)
             + "\n\nMeasured alone with `python -m bench.coldstart` (the same sections `make bench` runs last)."
         )
-    finally:
-        stop_all(started)
-        shutil.rmtree(var_dir, ignore_errors=True)
     return 0
 
 

@@ -157,35 +157,10 @@ def markdown(results: dict) -> str:
 
 
 def main() -> int:
-    import shutil
-    from urllib.parse import urlsplit
-
     from bench import run
-    from devtools.devstack import start_embedded, stop_all
-    from devtools.embedded import SeaweedFS, free_port_block
 
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kite_export_bench")
-    url = run.database_url()
-    var_dir = BASE_DIR / "var" / "bench-export"
-    shutil.rmtree(var_dir, ignore_errors=True)
-    var_dir.mkdir(parents=True)
-    log(f"resetting the database {urlsplit(url).path.lstrip('/')}")
-    run.reset_database(url)
-    env = run.bench_env(url, var_dir)
-    base = free_port_block(SeaweedFS.PORTS + 1)
-    started = start_embedded(var_dir, env, base, base + SeaweedFS.PORTS, persist=False)
-    try:
-        os.environ.update(env)
-        import django
-        from django.core.management import call_command
-
-        django.setup()
-        call_command("migrate", verbosity=0)
-        call_command("ensure_bucket")
+    with run.throwaway_kite("kite_export_bench", "bench-export"):
         print(markdown(measure()))
-    finally:
-        stop_all(started)
-        shutil.rmtree(var_dir, ignore_errors=True)
     return 0
 
 

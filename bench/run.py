@@ -20,6 +20,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -86,6 +88,35 @@ def reset_database(url: str) -> None:
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
+
+
+@contextmanager
+def throwaway_kite(database: str, name: str) -> Iterator[Path]:
+    """A migrated Kite of its own, for a section measured alone (`python -m bench.export`, `bench.coldstart`):
+    the database `database` (unless DATABASE_URL names one) reset, embedded SeaweedFS and Valkey under
+    var/<name>, Django set up on them; everything stopped and removed afterwards. Yields the var directory."""
+    os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{database}")
+    url = database_url()
+    var_dir = BASE_DIR / "var" / name
+    shutil.rmtree(var_dir, ignore_errors=True)
+    var_dir.mkdir(parents=True)
+    log(f"resetting the database {urlsplit(url).path.lstrip('/')}")
+    reset_database(url)
+    env = bench_env(url, var_dir)
+    base = free_port_block(SeaweedFS.PORTS + 1)
+    started = start_embedded(var_dir, env, base, base + SeaweedFS.PORTS, persist=False)
+    try:
+        os.environ.update(env)
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        call_command("ensure_bucket")
+        yield var_dir
+    finally:
+        stop_all(started)
+        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 def bench_env(url: str, var_dir: Path) -> dict:
