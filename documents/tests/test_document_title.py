@@ -3,6 +3,7 @@
 from conftest import api_client_for
 from documents.models import Document
 from documents.tests.factories import DocumentFactory
+from topics.tests.factories import TopicFactory
 
 
 def test_the_document_page_renames_the_document(client, alice):
@@ -51,3 +52,17 @@ def test_it_checks_access(client, alice, bob):
     client.force_login(alice)
     assert client.get(f"/documents/{document.pk}/title/").status_code == 405
     assert Document.objects.get(pk=document.pk).title == "Mine"
+
+
+def test_a_person_without_topics_is_told_so_once(client, alice):
+    """UI-03: with no topics at all, the page says how to make some, not also that this document has none."""
+    document = DocumentFactory(owner=alice)
+    client.force_login(alice)
+    page = client.get(f"/documents/{document.pk}/").content.decode()
+    assert "You have no topics yet." in page
+    assert 'id="document-topics" data-topics data-detailed hidden>' in page
+
+    TopicFactory(owner=alice, name="Travel")
+    page = client.get(f"/documents/{document.pk}/").content.decode()
+    assert "You have no topics yet." not in page
+    assert 'id="document-topics" data-topics data-detailed>' in page and "No topics yet." in page
