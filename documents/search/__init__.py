@@ -23,9 +23,16 @@ the filename, then one in the opening of the text; documents that match only fur
 newest first. Ranking and counting read only that vector, the date and the id of each match
 (``SearchPaginator``); the matching vector carries no planner statistics (migration 0014), so PostgreSQL
 always finds matches through the index rather than by unpacking every row's vector, whoever owns the rows.
+A word or phrase that names one of the person's topics (their own or a system topic, matched as a document's
+words are) also finds the documents filed under that topic (not those it is only suggested for): "travel hotel"
+finds a document that mentions a hotel and is filed under "Travel". The topics are looked up first, in one
+query over the person's few topics; only a group of terms that names a topic becomes the union of its index
+matches and that topic's assignments, so every other search keeps its plan. The names are read when searching:
+renaming a topic rewrites no document. Ranking stays with the document's own words, so a document found only
+through its topic comes after those whose words match, newest first.
 SQLite (the embedded mode) has no text search types: there every word, phrase or exclusion is plain
-case-insensitive containment in the title, filename or text, accents ignored and each word without its English
-plural ending ("receipts" looks for "receipt"), and title matches come first.
+case-insensitive containment in the title, filename, text, notes or topic names, accents ignored and each word
+without its English plural ending ("receipts" looks for "receipt"), and title matches come first.
 
 Snippets are HTML whose only markup is ``<mark>``: the database marks matches with control characters it can
 never return from the text itself, and Python escapes everything else.

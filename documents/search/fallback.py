@@ -1,6 +1,7 @@
 """The SQLite fallback (the embedded mode has no text search types): plain case-insensitive containment.
 
-Plain SQL has no Unicode-aware case folding, so the fallback runs these as SQLite functions. Accents are ignored
+The title, the filename, the text, the notes and the names of the document's topics are looked through. Plain SQL
+has no Unicode-aware case folding, so the fallback runs these as SQLite functions. Accents are ignored
 on both sides and a word is looked for without its plural ending, so "receipts" finds "receipt" and "resume"
 finds "Résumé", as on PostgreSQL (whose English stemmer finds more forms than plurals).
 """
@@ -11,12 +12,13 @@ import re
 from functools import lru_cache
 
 from django.db import connections
-from django.db.models import F, FloatField, Func, QuerySet, Value
+from django.db.models import F, FloatField, Func, OuterRef, QuerySet, Subquery, TextField, Value
 
 from documents.search.query import fold, parse, word_stem
 from documents.search.snippets import START, STOP, SnippetField
+from topics.models import DocumentTopic
 
-FALLBACK_WEIGHTS = (1.0, 0.4, 0.1)  # title, filename, text
+FALLBACK_WEIGHTS = (1.0, 0.4, 0.1, 0.1, 0.1)  # title, filename, text, notes, the names of its topics
 FALLBACK_SNIPPET_CHARS = 200
 FALLBACK_SNIPPET_LEAD = 60
 
@@ -36,9 +38,19 @@ def _patterns(q: str) -> tuple[tuple[tuple[re.Pattern, bool], ...], ...]:
     )
 
 
-def fallback_rank(title: str | None, filename: str | None, text: str | None, q: str) -> float:
-    """0 when the document does not match `q`; otherwise higher the more terms match its title and filename."""
-    fields = (fold(title or ""), fold(filename or ""), fold(text or ""))
+def fallback_rank(
+    title: str | None,
+    filename: str | None,
+    text: str | None,
+    q: str,
+    notes: str | None = "",
+    topics: str | None = "",
+) -> float:
+    """0 when the document does not match `q`; otherwise higher the more terms match its title and filename.
+
+    `topics` is the names of the topics the document is filed under, one per line.
+    """
+    fields = tuple(fold(field or "") for field in (title, filename, text, notes, topics))
     rank = 0.0
     for group in _patterns(q):
         pattern, negated = group[0]
@@ -73,7 +85,7 @@ def fallback_snippet(text: str | None, q: str) -> str:
 
 
 def _install_fallback_functions(dbapi_connection) -> None:
-    dbapi_connection.create_function("kite_search_rank", 4, fallback_rank, deterministic=True)
+    dbapi_connection.create_function("kite_search_rank", 6, fallback_rank, deterministic=True)
     dbapi_connection.create_function("kite_search_snippet", 2, fallback_snippet, deterministic=True)
 
 
@@ -87,6 +99,23 @@ def fallback_search(queryset: QuerySet, q: str) -> QuerySet:
     connection = connections[queryset.db]
     connection.ensure_connection()  # opened before this module was imported: install on it too
     _install_fallback_functions(connection.connection)
-    rank = Func(F("title"), F("filename"), F("text"), Value(q), function="kite_search_rank", output_field=FloatField())
+    topics = Subquery(
+        DocumentTopic.objects.filed()
+        .filter(document=OuterRef("pk"))
+        .order_by()
+        .values("document")
+        .annotate(names=Func(F("topic__name"), Value("\n"), function="group_concat", output_field=TextField()))
+        .values("names")
+    )
+    rank = Func(
+        F("title"),
+        F("filename"),
+        F("text"),
+        Value(q),
+        F("notes_text"),
+        topics,
+        function="kite_search_rank",
+        output_field=FloatField(),
+    )
     snippet = Func(F("text"), Value(q), function="kite_search_snippet", output_field=SnippetField())
     return queryset.annotate(search_rank=rank, search_snippet=snippet).filter(search_rank__gt=0)

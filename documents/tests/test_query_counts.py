@@ -18,12 +18,14 @@ from topics.tests.factories import TopicFactory
 # Token lookup (with its user), count, page, assignments with their topics.
 API_LIST_QUERIES = 4
 # A search ranks and counts its matches in one narrow query, then reads the listed rows by primary key
-# (documents.search.SearchPaginator): token, page ids with the count, their rows, topics.
-API_SEARCH_QUERIES = 4
+# (documents.search.SearchPaginator): token, the topics whose names the words match, page ids with the count,
+# their rows, topics.
+API_SEARCH_QUERIES = 5
 # Session, the person with their quota, the topic filter's choices, count, the page with its documents' topics.
 PAGE_LIST_QUERIES = 5
-# A search's narrow query counts its matches, and its rows come in a query of their own.
-PAGE_SEARCH_QUERIES = 5
+# A search's narrow query counts its matches, and its rows come in a query of their own; the topics whose names
+# the words match come first.
+PAGE_SEARCH_QUERIES = 6
 
 
 def seed(owner, documents: int, topics: int) -> list[Topic]:

@@ -397,6 +397,15 @@ SQLITE_SCRIPT = textwrap.dedent(
     owner = UserFactory(username="solo")
     for title, text in [("Tax return", "taxes <script>x</script> Müller"), ("Holiday", "annual report")]:
         DocumentFactory(owner=owner, title=title, filename="f.txt", size_bytes=1, text=text)
+    from documents.models import Document
+    from topics.models import DocumentTopic, Topic
+    holiday = Document.objects.get(title="Holiday")
+    holiday.notes_text = "Ask Zoë about the ferry"
+    holiday.save()
+    trips = Topic.objects.create(owner=owner, name="Trips abroad")
+    DocumentTopic.objects.create(document=holiday, topic=trips, source="manual")
+    guess = Topic.objects.create(owner=None, name="Pensions")
+    DocumentTopic.objects.create(document=holiday, topic=guess, source="suggested")
     out = {}
     for q in sys.argv[1:]:
         out[q] = [[d.title, d.search_snippet] for d in document_search(owner, q)]
@@ -417,6 +426,7 @@ def test_embedded_mode_migrates_and_searches_on_sqlite(tmp_path):
         "KITE_VAR_DIR": str(tmp_path),
     }
     queries = ["müller", "tax -holiday", '"annual report"', "SCRIPT", "muller", '"annual reports"']
+    queries += ["zoe ferries", "trips report", "abroad -ferry", "pensions"]
     run = subprocess.run(
         [sys.executable, "-c", SQLITE_SCRIPT, *queries],
         env=env,
@@ -435,3 +445,7 @@ def test_embedded_mode_migrates_and_searches_on_sqlite(tmp_path):
     assert results["muller"] == results["müller"]
     assert results['"annual reports"'] == results['"annual report"']
     assert results["paged"] == [2, ["Tax return"]]  # both titles match; the newer comes first
+    # Notes and the names of the topics a document is filed under are searched too; a suggestion is not filing.
+    assert [title for title, _ in results["zoe ferries"]] == ["Holiday"]
+    assert [title for title, _ in results["trips report"]] == ["Holiday"]
+    assert results["abroad -ferry"] == [] and results["pensions"] == []

@@ -1,0 +1,82 @@
+"""Topic names are searchable (UI-01): a word that names a topic finds the documents filed under it."""
+
+from __future__ import annotations
+
+import pytest
+
+from documents.tests.factories import DocumentFactory
+from documents.trash import document_trash
+from topics.models import DocumentTopic
+from topics.tests.factories import TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(client, q: str) -> set[str]:
+    answer = client.get("/api/documents/", {"q": q})
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert body["count"] == len(body["results"])
+    return {document["title"] for document in body["results"]}
+
+
+def file(document, topic, source=DocumentTopic.Source.MANUAL):
+    DocumentTopic.objects.create(document=document, topic=topic, source=source)
+
+
+@pytest.fixture
+def filed(alice, bob):
+    travel = TopicFactory(owner=alice, name="Travel plans")
+    insurance = TopicFactory(owner=None, name="Insurance")
+    hotel = DocumentFactory(owner=alice, title="Booking", text="Two nights at the harbour hotel.")
+    file(hotel, travel)
+    DocumentFactory(owner=alice, title="Diary", text="We travelled by train.")
+    guessed = DocumentFactory(owner=alice, title="Shopping list", text="Bread and milk.")
+    file(guessed, travel, DocumentTopic.Source.SUGGESTED)
+    policy = DocumentFactory(owner=alice, title="Policy 77", text="Cover for the house.")
+    file(policy, insurance, DocumentTopic.Source.BUILTIN)
+    other = DocumentFactory(owner=bob, title="Bob's trip", text="Nothing here.")
+    file(other, TopicFactory(owner=bob, name="Travel"))
+    file(DocumentFactory(owner=bob, title="Bob's policy", text="Nothing here."), insurance)
+    return {"hotel": hotel, "policy": policy}
+
+
+def test_a_topic_name_finds_the_documents_filed_under_it(alice_api, filed):
+    """UI-01: "travel" finds what is filed under "Travel plans" and what says "travelled"; a suggestion is not
+    filing, and another person's topic or documents never answer."""
+    assert titles(alice_api, "travel") == {"Booking", "Diary"}
+    assert titles(alice_api, "plans") == {"Booking"}
+    assert titles(alice_api, "trav") == {"Booking", "Diary"}
+    assert titles(alice_api, "insurance") == {"Policy 77"}  # a system topic, shared with Bob's documents
+    assert titles(alice_api, '"travel plans"') == {"Booking"}
+    assert titles(alice_api, '"plans travel"') == set()
+
+
+def test_topic_names_combine_with_the_words_of_the_text(alice_api, filed):
+    """UI-01: every term must still match, each in the text or in a topic's name; `or` and `-word` too."""
+    assert titles(alice_api, "travel hotel") == {"Booking"}
+    assert titles(alice_api, "travel train") == {"Diary"}
+    assert titles(alice_api, "travel -hotel") == {"Diary"}
+    assert titles(alice_api, "nights -travel") == set()
+    assert titles(alice_api, "house -insurance") == set()
+    assert titles(alice_api, "milk -travel") == {"Shopping list"}  # a suggestion does not exclude either
+    assert titles(alice_api, "insurance or train") == {"Policy 77", "Diary"}
+    assert titles(alice_api, "-insurance") == {"Booking", "Diary", "Shopping list"}
+
+
+def test_a_renamed_topic_is_found_by_its_new_name_and_a_trashed_document_not_at_all(alice, alice_api, filed):
+    """UI-01, LIFE-01: the names are read when searching, so a rename counts at once; the trash stays out."""
+    topic = filed["hotel"].assignments.get().topic
+    topic.name = "Holidays"
+    topic.save()
+    assert titles(alice_api, "holiday") == {"Booking"}
+    assert titles(alice_api, "plans") == set()
+    document_trash(user=alice, document_id=filed["hotel"].pk)
+    assert titles(alice_api, "holiday") == set()
+
+
+def test_the_list_page_finds_topic_names_too(client, alice, filed):
+    client.force_login(alice)
+    page = client.get("/documents/", {"q": "insurance"})
+    assert page.status_code == 200
+    assert [document.title for document, _ in page.context["rows"]] == ["Policy 77"]
