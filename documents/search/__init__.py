@@ -14,7 +14,9 @@ PostgreSQL matches against a stored, GIN-indexed tsvector (``Document.search_vec
 unaccented spelling; English stop words ("the", "and") are not indexed, and a query of nothing else finds
 nothing. The queries and the highlighter use the same configuration by name, so a snippet marks the forms
 that matched as they are written. Other languages' words are unaccented and lower-cased and still found by
-their prefixes, though their endings are read as English ones. Every word
+their prefixes, though their endings are read as English ones; an instance whose documents are mostly in
+another language names it in ``KITE_SEARCH_LANGUAGE``, and ``migrate`` points the configuration at that
+language's stemmer and indexes every document again (``documents.search.language``). Every word
 in that vector carries its owner's id (``42:invoice``) and so does every word of a query, which gives each
 person their own part of the one index: a search reads only its owner's postings, so it costs the same
 however many documents other people keep, and a query can never match anybody else's words. Results are
