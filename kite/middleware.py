@@ -1,4 +1,4 @@
-"""The Content-Security-Policy header (SEC-05), and each request's time zone.
+"""The Content-Security-Policy header (SEC-05), and each request's time zone and locale.
 
 Scripts come only from Kite itself; the storage origin is allowed only where
 direct uploads and previews need it.
@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
+
+from kite import locales
 
 
 def _origin(url: str) -> str:
@@ -52,7 +54,8 @@ TIMEZONE_COOKIE = "kite_tz"
 
 class TimezoneMiddleware:
     """Times on the pages in the person's own time zone: the browser names it (static/js/timezone.js sets the
-    `kite_tz` cookie from Intl's resolved zone), and a name zoneinfo does not know leaves UTC, never an error."""
+    `kite_tz` cookie from Intl's resolved zone), and a name zoneinfo does not know leaves UTC, never an error.
+    Dates are written as the person's region writes them (kite.locales, from `Accept-Language`)."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -63,10 +66,12 @@ class TimezoneMiddleware:
             timezone.deactivate()
         else:
             timezone.activate(zone)
+        token = locales.activate(request.headers.get("Accept-Language", ""))
         try:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+            locales.deactivate(token)
 
 
 def _zone(name: str) -> zoneinfo.ZoneInfo | None:

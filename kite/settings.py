@@ -164,7 +164,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "quotas.context_processors.quota",
             ],
-            "builtins": ["kite.templatetags.sizes"],
+            "builtins": ["kite.templatetags.sizes", "kite.templatetags.when"],
         },
     },
 ]

@@ -1,7 +1,8 @@
-"""Times on the pages are in the person's own time zone, which their browser names, and say which zone."""
+"""Times on the pages are in the person's own time zone, which their browser names, and say which zone; they are
+written as the person's region writes them (the browser's `Accept-Language`), in Kite's English."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from playwright.sync_api import expect
@@ -39,10 +40,38 @@ def test_times_follow_the_zone_the_browser_names_or_say_utc(client, alice, noted
     assert shown in answer.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("accept_language", "moment", "day"),
+    # CLDR puts a narrow no-break space (U+202F) before AM and PM: the time never wraps there.
+    [
+        ("en-US,en;q=0.9", "Dec 2, 2026, 4:21\u202fPM CET", "Nov 3, 2026"),
+        ("de-DE,de;q=0.9,en;q=0.8", "2 Dec 2026, 16:21 CET", "3 Nov 2026"),
+        ("de", "2 Dec 2026, 16:21 CET", "3 Nov 2026"),  # German's likely region
+        ("en-AU", "2 Dec 2026, 4:21\u202fpm CET", "3 Nov 2026"),
+        ("fr-CA", "Dec 2, 2026, 4:21\u202fp.m. CET", "Nov 3, 2026"),
+        ("ja-JP", "Dec 2, 2026, 16:21 CET", "Nov 3, 2026"),
+        ("zh-CN", "2 Dec 2026, 16:21 CET", "3 Nov 2026"),  # no English for China in CLDR: its 24-hour clock
+        ("es-MX", "2 Dec 2026, 4:21\u202fpm CET", "3 Nov 2026"),  # nor for Mexico: its 12-hour clock
+        ("", "2 Dec 2026, 16:21 CET", "3 Nov 2026"),
+        ("xx-!!, ;q=", "2 Dec 2026, 16:21 CET", "3 Nov 2026"),
+    ],
+)
+def test_dates_are_written_as_the_persons_region_writes_them(client, alice, noted, accept_language, moment, day):
+    noted.date = date(2026, 11, 3)
+    noted.save()
+    client.force_login(alice)
+    client.cookies["kite_tz"] = "Europe/Berlin"
+    page = client.get(f"/documents/{noted.pk}/", headers={"Accept-Language": accept_language}).content.decode()
+    assert f'<time class="muted" datetime="2026-12-02T16:21:00+01:00">{moment}</time>' in page
+    assert f'<time datetime="2026-11-03">{day}</time>' in page
+    listed = client.get("/documents/", headers={"Accept-Language": accept_language}).content.decode()
+    assert f">{day}</time>" in listed
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_browser_tells_kite_its_zone(browser, live_server, alice, noted):
-    context = browser.new_context(timezone_id="Asia/Tokyo")
+    context = browser.new_context(timezone_id="Asia/Tokyo", locale="ja-JP")
     try:
         page = context.new_page()
         page.goto(live_server.url + "/accounts/login/")
@@ -51,6 +80,6 @@ def test_the_browser_tells_kite_its_zone(browser, live_server, alice, noted):
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url(re.compile(r"/documents/$"))
         page.goto(live_server.url + f"/documents/{noted.pk}/")
-        expect(page.locator(".note time")).to_have_text("3 Dec 2026, 00:21 JST")
+        expect(page.locator(".note time")).to_have_text("Dec 3, 2026, 0:21 JST")
     finally:
         context.close()
