@@ -145,13 +145,18 @@ def multipart_parts(*, key: str, upload_id: str) -> dict[int, StoredPart]:
         marker = int(answer["NextPartNumberMarker"])
 
 
-def multipart_complete(*, key: str, upload_id: str, parts: list[StoredPart], sha256s: list[str]) -> None:
-    """Join the listed parts, in order, into the object; each with the checksum it was pinned to."""
+def multipart_complete(*, key: str, upload_id: str, parts: list[StoredPart], sha256s: list[str]) -> StoredObject:
+    """Join the listed parts, in order, into the object; each with the checksum it was pinned to.
+
+    The object is then exactly those parts: its size is theirs, its ETag the one storage answers."""
     listed = [
         {"PartNumber": part.number, "ETag": f'"{part.etag}"', "ChecksumSHA256": sha256_hex_to_b64(sha256)}
         for part, sha256 in zip(parts, sha256s, strict=True)
     ]
-    _storage_call(_client().complete_multipart_upload, Key=key, UploadId=upload_id, MultipartUpload={"Parts": listed})
+    answer = _storage_call(
+        _client().complete_multipart_upload, Key=key, UploadId=upload_id, MultipartUpload={"Parts": listed}
+    )
+    return StoredObject(size=sum(part.size for part in parts), etag=answer.get("ETag", "").strip('"'), content_type="")
 
 
 def multipart_abort(*, key: str, upload_id: str) -> None:
