@@ -107,6 +107,27 @@ def test_a_common_word_is_found_through_the_owner_index_when_one_person_owns_eve
     assert_reads_the_search_index(_ranked_plan(alice_api, {"q": "invoice"}, 300))
 
 
+def test_a_word_naming_a_topic_adds_the_topics_documents_in_the_same_index_pass(alice_api, alice, bob):
+    """A word that names a topic finds the topic's documents too (documents.search.matching): they are looked up
+    by primary key and combined with the search index's matches in one bitmap, so the table is still read only
+    where there are matches, not scanned whole or joined row by row."""
+    Document.objects.bulk_create(
+        DocumentFactory.build(owner=alice, title=f"Letter {i}", text=f"letter {i} " + FAR_DOWN) for i in range(300)
+    )
+    topic = TopicFactory(owner=None, name="Invoices")
+    letters = list(Document.objects.filter(owner=alice).order_by("title")[:40])
+    DocumentTopic.objects.bulk_create(
+        DocumentTopic(document=document, topic=topic, source=DocumentTopic.Source.MANUAL) for document in letters
+    )
+    DocumentFactory(owner=alice, title="Invoice 1", text="invoice")
+    DocumentTopic.objects.create(document=DocumentFactory(owner=bob, text="x"), topic=topic, source="manual")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    nodes = _ranked_plan(alice_api, {"q": "invoices"}, 41)
+    assert_reads_the_search_index(nodes)
+    assert any(node["Node Type"] == "BitmapOr" for node in nodes), nodes
+
+
 def test_a_search_sorted_by_a_column_never_walks_that_columns_index(alice_api, alice):
     """Sorted by date, title or size, a word found nowhere among thousands of documents is looked up in the
     search index, not by walking the column's index and testing every row (seconds at 100,000 documents)."""
