@@ -24,6 +24,9 @@ from shares.models import ShareLink, hash_share_token
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 365
+# A link that no longer opens (expired or revoked) is kept this long, then deleted by the scheduler: it can never
+# open again, and what happened to it stays in the activity log.
+ENDED_KEPT_DAYS = 30
 
 
 def _shareable_document(user: User, document_id) -> Document:
@@ -105,3 +108,11 @@ def share_open(link: ShareLink) -> str:
         ShareLink.objects.filter(pk=link.pk).update(opens=F("opens") + 1, last_opened_at=timezone.now())
         record(document.owner_id, Action.SHARE_OPENED, document=document)
     return url
+
+
+def shares_prune() -> int:
+    """Delete the links that stopped opening (expired or revoked) more than ENDED_KEPT_DAYS ago; how many."""
+    before = timezone.now() - timedelta(days=ENDED_KEPT_DAYS)
+    ended = ShareLink.objects.filter(expires_at__lt=before) | ShareLink.objects.filter(revoked_at__lt=before)
+    deleted, _ = ended.delete()
+    return deleted

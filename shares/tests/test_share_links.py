@@ -249,3 +249,19 @@ def test_wrong_passwords_are_throttled(alice_api, document, settings):
     for n in range(2):
         assert b"not the password" in Client(REMOTE_ADDR=f"192.0.2.{n}").post(url, {"password": "guess"}).content
     assert Client(REMOTE_ADDR="192.0.2.9").post(url, {"password": "open sesame"}).status_code == 429
+
+
+def test_the_scheduler_deletes_links_a_month_after_they_ended(alice_api, document):
+    """LIFE-04: an expired or revoked link can never open again; a month later its row goes too, with the
+    scheduler's other jobs. Links still open, or ended lately, stay."""
+    from documents.management.commands.run_periodic import all_jobs
+    from shares.services import ENDED_KEPT_DAYS
+
+    ids = [make_link(alice_api, document["id"])["id"] for _ in range(4)]
+    long_ago = timezone.now() - timedelta(days=ENDED_KEPT_DAYS + 1)
+    ShareLink.objects.filter(pk=ids[0]).update(expires_at=long_ago)
+    ShareLink.objects.filter(pk=ids[1]).update(revoked_at=long_ago)
+    ShareLink.objects.filter(pk=ids[2]).update(expires_at=timezone.now() - timedelta(days=1))
+    (prune,) = [job for name, _, job in all_jobs() if "share links" in name]
+    assert prune() == 2
+    assert {str(pk) for pk in ShareLink.objects.values_list("pk", flat=True)} == {ids[2], ids[3]}
