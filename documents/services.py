@@ -421,6 +421,10 @@ def document_update(*, user: User, document: Document, title: str | None = None,
         found = {topic.pk: topic for topic in Topic.objects.visible_to(user).filter(pk__in=wanted)}
         if set(found) != wanted:
             raise InvalidInput("Unknown topic ids: " + ", ".join(map(str, sorted(wanted - set(found)))))
+        # The document is locked before its assignments, as every other writer of them does: writing an assignment
+        # reads the document for the database's copy of its owner and trash state (topics migration 0007), so a
+        # trash waiting on these rows while this waited on the document would deadlock.
+        Document.objects.select_for_update().filter(pk=document.pk).values_list("pk").first()
         # Suggestions are not filing: one listed is accepted (added), one left out stays a suggestion.
         existing = set(DocumentTopic.objects.filter(document=document).values_list("topic_id", flat=True))
         had = set(DocumentTopic.objects.filed().filter(document=document).values_list("topic_id", flat=True))

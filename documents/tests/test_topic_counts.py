@@ -9,10 +9,12 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -171,6 +173,65 @@ def test_the_copy_is_the_documents_whatever_a_write_says(alice, bob):
             [second.pk, topic.pk],
         )
         assert cursor.fetchone() == (alice.pk, False)
+
+
+def in_thread(work) -> tuple[threading.Thread, list]:
+    """`work()` in a thread of its own (so on a connection of its own); what it raised ends up in the list."""
+    raised: list = []
+
+    def run() -> None:
+        try:
+            work()
+        except Exception as error:  # reported by the test
+            raised.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, raised
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_assignment_written_while_its_document_is_trashed_is_copied_as_it_commits(alice):
+    """An assignment written while another transaction trashes its document waits for it, and is copied as the
+    document is once that commits: not live, though the trash's own update could not see the new assignment."""
+    topic = TopicFactory(owner=alice, name="Insurance")
+    document = DocumentFactory(owner=alice)
+    updated = threading.Event()
+
+    def trash_slowly() -> None:
+        with transaction.atomic():
+            Document.objects.filter(pk=document.pk).update(deleted_at=timezone.now())
+            updated.set()
+            time.sleep(1)
+
+    thread, raised = in_thread(trash_slowly)
+    assert updated.wait(10)
+    assignment = DocumentTopic.objects.create(document=document, topic=topic, source=DocumentTopic.Source.MANUAL)
+    thread.join(10)
+    assert not raised
+    assert DocumentTopic.objects.values_list("document_live", flat=True).get(pk=assignment.pk) is False
+    assert_copies_exact()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_topic_change_and_a_trash_of_the_same_document_at_once_do_not_deadlock(alice):
+    """A topic change locks the document before its assignments, as every writer of them does: a trash started
+    meanwhile waits for it instead of locking the document and then waiting on the changed assignments, while
+    the change's next assignment waits on the document (a deadlock)."""
+    topic, other = TopicFactory(owner=alice, name="Insurance"), TopicFactory(owner=alice, name="Car")
+    document = DocumentFactory(owner=alice)
+    DocumentTopic.objects.create(document=document, topic=topic, source=DocumentTopic.Source.BUILTIN)
+    with transaction.atomic():
+        services.document_update(user=alice, document=document, topic_ids=[topic.pk])  # the assignment is changed
+        thread, raised = in_thread(lambda: trash.document_trash(user=alice, document_id=document.pk))
+        time.sleep(1)
+        DocumentTopic.objects.create(document=document, topic=other, source=DocumentTopic.Source.MANUAL)
+    thread.join(10)
+    assert not raised
+    assert set(DocumentTopic.objects.values_list("topic_id", "document_live")) == {(topic.pk, False), (other.pk, False)}
+    assert_copies_exact()
 
 
 def _plan_nodes(plan: dict):
