@@ -215,22 +215,30 @@ def test_an_assignment_written_while_its_document_is_trashed_is_copied_as_it_com
     assert_copies_exact()
 
 
+@pytest.mark.parametrize("change", ["topics set", "suggestion rejected"])
 @pytest.mark.django_db(transaction=True)
-def test_a_topic_change_and_a_trash_of_the_same_document_at_once_do_not_deadlock(alice):
+def test_a_topic_change_and_a_trash_of_the_same_document_at_once_do_not_deadlock(alice, change):
     """A topic change locks the document before its assignments, as every writer of them does: a trash started
-    meanwhile waits for it instead of locking the document and then waiting on the changed assignments, while
-    the change's next assignment waits on the document (a deadlock)."""
+    meanwhile waits for it, instead of locking the document and then waiting on the changed assignments while the
+    change's next write waits on the document (a deadlock)."""
     topic, other = TopicFactory(owner=alice, name="Insurance"), TopicFactory(owner=alice, name="Car")
     document = DocumentFactory(owner=alice)
-    DocumentTopic.objects.create(document=document, topic=topic, source=DocumentTopic.Source.BUILTIN)
+    if change == "topics set":
+        DocumentTopic.objects.create(document=document, topic=topic, source=DocumentTopic.Source.BUILTIN)
+    else:
+        DocumentTopic.objects.create(document=document, topic=topic, source=DocumentTopic.Source.SUGGESTED)
     with transaction.atomic():
-        services.document_update(user=alice, document=document, topic_ids=[topic.pk])  # the assignment is changed
+        if change == "topics set":
+            services.document_update(user=alice, document=document, topic_ids=[topic.pk])  # builtin becomes manual
+        else:
+            services.suggestion_reject(user=alice, document=document, topic_id=topic.pk)
         thread, raised = in_thread(lambda: trash.document_trash(user=alice, document_id=document.pk))
         time.sleep(1)
         DocumentTopic.objects.create(document=document, topic=other, source=DocumentTopic.Source.MANUAL)
     thread.join(10)
     assert not raised
-    assert set(DocumentTopic.objects.values_list("topic_id", "document_live")) == {(topic.pk, False), (other.pk, False)}
+    left = {(topic.pk, False), (other.pk, False)} if change == "topics set" else {(other.pk, False)}
+    assert set(DocumentTopic.objects.values_list("topic_id", "document_live")) == left
     assert_copies_exact()
 
 
