@@ -145,15 +145,15 @@ class DocumentFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         ordering = self.form.cleaned_data.get("ordering")
         if ordering:
-            return self._counted(queryset.order_by(*ORDERINGS[ordering]))
-        return self._counted(queryset.order_by(*(BEST_MATCH if self.searching else ORDERINGS[DEFAULT_ORDERING])))
+            return self._index_counted(queryset.order_by(*ORDERINGS[ordering]))
+        return self._index_counted(queryset.order_by(*(BEST_MATCH if self.searching else ORDERINGS[DEFAULT_ORDERING])))
 
-    def _counted(self, queryset: DocumentQuerySet) -> DocumentQuerySet:
+    def _index_counted(self, queryset: DocumentQuerySet) -> DocumentQuerySet:
         """A list narrowed by one topic and nothing else is counted from the topic's index of the person's filed,
         live documents (DocumentTopic.filed_live), not by joining every document filed under the topic: a flat
         count however large the library. That holds for the lists Kite shows, recognised by their conditions: the
-        API's (every live document) and the page's (uploads left out: those under the topic, rare, are found by
-        the (owner, state) index and not counted). Any other list is counted by its own query."""
+        API's (every live document) and the page's (uploads left out: those under the topic, rare, are found
+        through an index of the documents' state and not counted). Any other list is counted by its own query."""
         topics = self.form.cleaned_data.get("topic") or []
         if len(topics) != 1 or topics[0] == NO_TOPIC:
             return queryset

@@ -99,7 +99,7 @@ class DocumentTopic(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint("document", "topic", name="document_topic_unique")]
         indexes = [
-            # A topic filter joins its documents by id from this index alone; deleting a topic reads it too.
+            # A topic's assignments, whoever's: the filter by several topics, the topics' counts, deleting a topic.
             models.Index(fields=["topic", "document"], name="document_topic_by_topic"),
             # One person's live documents filed under a topic: the topic list's count reads this index only, and
             # its page probes it for each of the newest documents.
