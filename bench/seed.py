@@ -104,7 +104,8 @@ def copy_documents(user_id: int, first: int, count: int, corpus: Corpus) -> None
     """As `bulk_documents`, through PostgreSQL's COPY: 100,000 documents in a few minutes.
 
     Only the model's concrete, non-generated columns are written: PostgreSQL computes `search_vector` and
-    `rank_vector` from them exactly as it does for every row the application writes.
+    `rank_vector` from them, and each assignment's copy of its document's owner and trash state, exactly as it
+    does for every row the application writes.
     """
     document_fields = _copied_fields(Document)
     assignment_fields = [f for f in _copied_fields(DocumentTopic) if f.name != "id"]

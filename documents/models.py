@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.db.models.sql.where import WhereNode
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,6 +32,31 @@ def topic_assignments_of(document: Document) -> list[DocumentTopic]:
 
 
 class DocumentQuerySet(models.QuerySet["Document"]):
+    # Set by `counted_by`: the conditions this list had then, and what counts the same documents.
+    _counted: tuple[WhereNode, QuerySet] | None = None
+
+    def counted_by(self, counted: QuerySet) -> DocumentQuerySet:
+        """This list, whose `count()` is `counted.count()` (a smaller query the caller knows to count exactly the
+        same documents) as long as no condition is added to it: any filter added afterwards counts the list's own
+        query again."""
+        clone = self.all()
+        clone._counted = (self.query.where.clone(), counted)
+        return clone
+
+    def count(self) -> int:
+        if self._counted is not None and self._result_cache is None:
+            where, counted = self._counted
+            query = self.query
+            if query.where == where and not query.is_sliced and not query.distinct and not query.combinator:
+                return counted.count()
+        return super().count()
+
+    def _clone(self):
+        # Django's copy for every chained call (order_by, slicing, defer…), not in the stubs: the count goes along.
+        clone = super()._clone()  # type: ignore[misc]
+        clone._counted = self._counted
+        return clone
+
     def owned_by(self, user) -> DocumentQuerySet:
         """`user`'s documents outside the trash: what every page and endpoint but the trash's own may see (LIFE-01)."""
         return self.filter(owner=user).live()

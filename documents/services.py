@@ -424,6 +424,11 @@ def document_update(*, user: User, document: Document, title: str | None = None,
         found = {topic.pk: topic for topic in Topic.objects.visible_to(user).filter(pk__in=wanted)}
         if set(found) != wanted:
             raise InvalidInput("Unknown topic ids: " + ", ".join(map(str, sorted(wanted - set(found)))))
+        # The document is locked before its assignments, as every other writer of them does: writing an assignment
+        # reads the document for the database's copy of its owner and trash state (topics migration 0007), and a
+        # trash updates the document's assignments, so a trash waiting on these rows while this waited on the
+        # document would deadlock.
+        Document.objects.select_for_update().filter(pk=document.pk).values_list("pk").first()
         # Suggestions are not filing: one listed is accepted (added), one left out stays a suggestion.
         existing = set(DocumentTopic.objects.filter(document=document).values_list("topic_id", flat=True))
         had = set(DocumentTopic.objects.filed().filter(document=document).values_list("topic_id", flat=True))
@@ -477,6 +482,8 @@ def suggestion_reject(*, user: User, document: Document, topic_id: int) -> Docum
 
 
 def _suggestion(document: Document, topic_id: int) -> DocumentTopic:
+    # The document first, then the assignment (see document_update): a trash at the same time updates both.
+    Document.objects.select_for_update().filter(pk=document.pk).values_list("pk").first()
     assignment = (
         DocumentTopic.objects.select_for_update(of=("self",))
         .select_related("topic")
