@@ -112,7 +112,9 @@ class AnyOf(Func):
 def _filed_under(owner_id: int, topic_ids: list[int]) -> AnyOf:
     """The condition "filed under one of `topic_ids`", for `owner_id`'s documents (a system topic files
     everybody's)."""
-    filed = DocumentTopic.objects.filed().filter(topic__in=topic_ids)
+    filed = DocumentTopic.objects.filter(
+        topic__in=topic_ids, document_owner=owner_id, document_live=True, source__in=DocumentTopic.FILING_SOURCES
+    )
     return AnyOf(F("pk"), ArraySubquery(filed.order_by().values("document_id")))
 
 
