@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.core import get_global
+from babel.core import get_global, parse_locale
 from babel.dates import format_date, format_time
 from django.utils import dateformat, timezone
 from django.utils.translation.trans_real import parse_accept_lang_header
@@ -31,17 +31,29 @@ MAX_HEADER_CHARS = 255
 _current: ContextVar[Locale | None] = ContextVar("kite_locale", default=None)
 
 
+def header_read(accept_language: str) -> str:
+    """What is read of an `Accept-Language` header: its whole entries within the first `MAX_HEADER_CHARS`.
+
+    An entry cut in two would make the whole header unreadable, and the cache of `locale_for` is keyed by what
+    this returns, so however long the headers clients send, it holds short keys only.
+    """
+    if len(accept_language) <= MAX_HEADER_CHARS:
+        return accept_language
+    end = accept_language.rfind(",", 0, MAX_HEADER_CHARS + 1)
+    return accept_language[:end] if end > 0 else ""
+
+
 @lru_cache(maxsize=1024)
 def locale_for(accept_language: str) -> Locale:
-    """The locale dates are written in for a request with this `Accept-Language` header."""
-    for tag, _quality in parse_accept_lang_header(accept_language[:MAX_HEADER_CHARS]):
+    """The locale dates are written in for a request with this `Accept-Language` header (as `header_read` reads
+    it); never an error, whatever the header says."""
+    for tag, _quality in parse_accept_lang_header(header_read(accept_language)):
         if tag == "*":
             continue
         try:
-            wanted = Locale.parse(tag, sep="-")
+            return _english_of(Locale.parse(tag, sep="-"))
         except (ValueError, TypeError, UnknownLocaleError):
             continue
-        return _english_of(wanted)
     return Locale.parse(DEFAULT)
 
 
@@ -57,13 +69,14 @@ def _english_of(wanted: Locale) -> Locale:
 
 
 def _likely_territory(language: str) -> str | None:
+    # Read from the identifier alone: CLDR's likely locale may be one Babel has no data for ("no" → no_Latn_NO).
     likely = get_global("likely_subtags").get(language)
-    return Locale.parse(likely).territory if likely else None
+    return parse_locale(likely)[1] if likely else None
 
 
 def activate(accept_language: str):
     """Make the request's locale current; returns the token `deactivate` takes."""
-    return _current.set(locale_for(accept_language or ""))
+    return _current.set(locale_for(header_read(accept_language or "")))
 
 
 def deactivate(token) -> None:

@@ -61,12 +61,12 @@ class TimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        token = locales.activate(request.headers.get("Accept-Language", ""))
         zone = _zone(request.COOKIES.get(TIMEZONE_COOKIE, ""))
         if zone is None:
             timezone.deactivate()
         else:
             timezone.activate(zone)
-        token = locales.activate(request.headers.get("Accept-Language", ""))
         try:
             return self.get_response(request)
         finally:

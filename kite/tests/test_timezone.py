@@ -5,11 +5,13 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
+from babel import Locale
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
 from documents.models import Note
 from documents.tests.factories import DocumentFactory
+from kite import locales
 
 AT = datetime(2026, 12, 2, 15, 21, tzinfo=UTC)
 
@@ -54,6 +56,10 @@ def test_times_follow_the_zone_the_browser_names_or_say_utc(client, alice, noted
         ("es-MX", "2 Dec 2026, 4:21\u202fpm CET", "3 Nov 2026"),  # nor for Mexico: its 12-hour clock
         ("", "2 Dec 2026, 16:21 CET", "3 Nov 2026"),
         ("xx-!!, ;q=", "2 Dec 2026, 16:21 CET", "3 Nov 2026"),
+        # Norwegian as a whole: CLDR's likely region for it names a locale Babel has no data for.
+        ("no", "2 Dec 2026, 16:21 CET", "3 Nov 2026"),
+        # Past the length read, the header is read up to its last whole entry, not cut inside one.
+        ("en-US;q=0.9," + ",".join(["de-DE;q=0.5"] * 25), "Dec 2, 2026, 4:21\u202fPM CET", "Nov 3, 2026"),
     ],
 )
 def test_dates_are_written_as_the_persons_region_writes_them(client, alice, noted, accept_language, moment, day):
@@ -66,6 +72,26 @@ def test_dates_are_written_as_the_persons_region_writes_them(client, alice, note
     assert f'<time datetime="2026-11-03">{day}</time>' in page
     listed = client.get("/documents/", headers={"Accept-Language": accept_language}).content.decode()
     assert f">{day}</time>" in listed
+
+
+def test_no_accept_language_header_fails_a_request(client, alice, alice_api):
+    """Whatever language the browser names, every page and endpoint answers, and the next request on the same
+    thread is back in UTC."""
+    client.force_login(alice)
+    for header in ["no", "no-NO,no;q=0.9", "NO;q=0.5", "i-klingon", "x-y-z", "*", "en-" + "A" * 8]:
+        assert client.get("/documents/", headers={"Accept-Language": header}).status_code == 200, header
+        assert alice_api.get("/api/documents/", headers={"Accept-Language": header}).status_code == 200, header
+
+
+def test_the_locale_cache_keeps_only_what_it_reads_of_a_header():
+    """The locales are cached by header, and a header can be as long as the server lets it be: two that differ
+    only past what is read share one entry, so a client sending ever new long headers fills the cache with short
+    keys only."""
+    locales.locale_for.cache_clear()
+    for tail in ("a", "b"):
+        locales.deactivate(locales.activate("de-DE," + "x" * 10_000 + tail))
+    assert locales.locale_for.cache_info().currsize == 1
+    assert locales.locale_for("de-DE," + "x" * 10_000) == Locale.parse("en_DE")
 
 
 @pytest.mark.browser
