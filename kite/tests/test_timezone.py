@@ -69,6 +69,7 @@ def test_dates_are_written_as_the_persons_region_writes_them(client, alice, note
     client.cookies["kite_tz"] = "Europe/Berlin"
     page = client.get(f"/documents/{noted.pk}/", headers={"Accept-Language": accept_language}).content.decode()
     assert f'<time class="muted" datetime="2026-12-02T16:21:00+01:00">{moment}</time>' in page
+    assert f'aria-label="Delete the note of {moment}"' in page  # as the note's time is shown
     assert f'<time datetime="2026-11-03">{day}</time>' in page
     listed = client.get("/documents/", headers={"Accept-Language": accept_language}).content.decode()
     assert f">{day}</time>" in listed
