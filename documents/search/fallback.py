@@ -48,9 +48,12 @@ def fallback_rank(
 ) -> float:
     """0 when the document does not match `q`; otherwise higher the more terms match its title and filename.
 
-    `topics` is the names of the topics the document is filed under, one per line.
+    `topics` is the names of the topics the document is filed under, one per line; each is looked through on
+    its own, so a phrase never spans the end of one name and the start of the next.
     """
-    fields = tuple(fold(field or "") for field in (title, filename, text, notes, topics))
+    names = (topics or "").split("\n")
+    fields = tuple(fold(field or "") for field in (title, filename, text, notes, *names))
+    weights = FALLBACK_WEIGHTS + FALLBACK_WEIGHTS[-1:] * (len(names) - 1)
     rank = 0.0
     for group in _patterns(q):
         pattern, negated = group[0]
@@ -58,7 +61,7 @@ def fallback_rank(
             if any(pattern.search(field) for field in fields):
                 return 0.0
             continue
-        weighted = zip(FALLBACK_WEIGHTS, fields, strict=True)
+        weighted = zip(weights, fields, strict=True)
         best = max((weight for weight, field in weighted for pattern, _ in group if pattern.search(field)), default=0.0)
         if not best:
             return 0.0

@@ -404,6 +404,8 @@ SQLITE_SCRIPT = textwrap.dedent(
     holiday.save()
     trips = Topic.objects.create(owner=owner, name="Trips abroad")
     DocumentTopic.objects.create(document=holiday, topic=trips, source="manual")
+    sea = Topic.objects.create(owner=owner, name="Sea tales")
+    DocumentTopic.objects.create(document=holiday, topic=sea, source="manual")
     guess = Topic.objects.create(owner=None, name="Pensions")
     DocumentTopic.objects.create(document=holiday, topic=guess, source="suggested")
     out = {}
@@ -426,7 +428,7 @@ def test_embedded_mode_migrates_and_searches_on_sqlite(tmp_path):
         "KITE_VAR_DIR": str(tmp_path),
     }
     queries = ["müller", "tax -holiday", '"annual report"', "SCRIPT", "muller", '"annual reports"']
-    queries += ["zoe ferries", "trips report", "abroad -ferry", "pensions"]
+    queries += ["zoe ferries", "trips report", "abroad -ferry", "pensions", '"sea tales"', '"abroad sea"']
     run = subprocess.run(
         [sys.executable, "-c", SQLITE_SCRIPT, *queries],
         env=env,
@@ -449,3 +451,6 @@ def test_embedded_mode_migrates_and_searches_on_sqlite(tmp_path):
     assert [title for title, _ in results["zoe ferries"]] == ["Holiday"]
     assert [title for title, _ in results["trips report"]] == ["Holiday"]
     assert results["abroad -ferry"] == [] and results["pensions"] == []
+    # A phrase is looked for in one topic's name, as on PostgreSQL: not across the end of one and the next.
+    assert [title for title, _ in results['"sea tales"']] == ["Holiday"]
+    assert results['"abroad sea"'] == []
