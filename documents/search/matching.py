@@ -27,7 +27,8 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.functions import Greatest, Left, Lower, StrIndex, Substr
+from django.db.models.functions import Greatest, Left, Lower, StrIndex, Substr, Trim
+from django.db.models.lookups import Exact
 
 from documents.search.fallback import fallback_search
 from documents.search.index import CONFIG, OWNER_TSQUERY
@@ -79,7 +80,11 @@ def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> dict[T
         return {}
     names = Func(Value(CONFIG), F("name"), function="to_tsvector", output_field=SearchVectorField())
     flags = {
-        f"t{index}": Matches(names, SearchQuery(tsquery_source(((_wanted(term),),)), config=CONFIG, search_type="raw"))
+        f"t{index}": ExpressionWrapper(
+            Q(Matches(names, SearchQuery(tsquery_source(((_wanted(term),),)), config=CONFIG, search_type="raw")))
+            | Q(_spelled("name", term.words)),
+            output_field=BooleanField(),
+        )
         for index, term in enumerate(terms)
     }
     named: dict[Term, list[int]] = {}
@@ -93,6 +98,17 @@ def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> dict[T
             if row[f"t{index}"]:
                 named.setdefault(term, []).append(row["pk"])
     return named
+
+
+def _spelled(name: str, words: tuple[str, ...]) -> Exact:
+    """Whether the field `name` is `words`, whatever the case, the accents and the punctuation between them: how
+    a name made only of words search ignores elsewhere ("IT", "Other", "The Who") is still found whole."""
+
+    def folded(text) -> Func:
+        return Lower(Func(text, function="unaccent", output_field=TextField()))
+
+    spaced = Func(folded(F(name)), Value(r"\W+"), Value(" "), Value("g"), function="regexp_replace")
+    return Exact(Trim(spaced, output_field=TextField()), folded(Value(" ".join(words))))
 
 
 def _wanted(term: Term) -> Term:

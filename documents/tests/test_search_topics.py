@@ -80,3 +80,21 @@ def test_the_list_page_finds_topic_names_too(client, alice, filed):
     page = client.get("/documents/", {"q": "insurance"})
     assert page.status_code == 200
     assert [document.title for document, _ in page.context["rows"]] == ["Policy 77"]
+
+
+def test_a_topic_named_by_common_words_alone_is_found_by_its_name(alice, alice_api):
+    """UI-01: a topic whose name is only words search ignores elsewhere ("it", "other", "the") is still found
+    by its whole name; such a word still finds nothing else."""
+    file(
+        DocumentFactory(owner=alice, title="Laptop", text="A new laptop for work."),
+        TopicFactory(owner=alice, name="IT"),
+    )
+    file(DocumentFactory(owner=alice, title="Misc", text="Odds and ends."), TopicFactory(owner=alice, name="Other"))
+    file(DocumentFactory(owner=alice, title="Tickets", text="Concert."), TopicFactory(owner=alice, name="The Who"))
+    TopicFactory(owner=alice, name="Notes from the field")
+    assert titles(alice_api, "it") == {"Laptop"}
+    assert titles(alice_api, "Other") == {"Misc"}
+    assert titles(alice_api, '"the who"') == {"Tickets"}
+    assert titles(alice_api, "laptop -it") == set()
+    assert titles(alice_api, "the") == set()
+    assert titles(alice_api, "oth") == set()  # a common word is never a prefix
