@@ -34,8 +34,9 @@ that names a topic matches through the index or through the topic: the topic's d
 assignments first, looked up by primary key and combined with the index's matches in one bitmap, so each
 match's row is still read once (a search whose word names an 18,000-document topic among 100,000 reads about 1.4×
 the time of the same search without it, where a join of the two sets took 2.5×). The names are read when
-searching: renaming a topic rewrites no document. Ranking stays with the document's own words, so a document found only
-through its topic comes after those whose words match, newest first.
+searching: renaming a topic rewrites no document. Ranking stays with the document's own words, so a document
+found only through its topic comes after those whose title, filename or opening match, and among those whose
+words match only further in (or in the notes), newest first.
 SQLite (the embedded mode) has no text search types: there every word, phrase or exclusion is plain
 case-insensitive containment in the title, filename, text, notes or topic names, accents ignored and each word
 without its English plural ending ("receipts" looks for "receipt"), and title matches come first.
