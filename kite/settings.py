@@ -377,10 +377,10 @@ KITE_OCR_LANGUAGES = env("KITE_OCR_LANGUAGES", "eng+fra+deu") or "eng"
 KITE_OCR_SECONDS = envint("KITE_OCR_SECONDS", 900, minimum=5)
 KITE_MAX_PAGES = envint("KITE_MAX_PAGES", 500, minimum=1)
 KITE_MAX_IMAGE_PIXELS = envint("KITE_MAX_IMAGE_PIXELS", 100_000_000, minimum=1_000_000)
-# How numeric dates in documents read (documents.dates): 03/11/2026 is 3 November under DMY, 11 March under MDY.
 # The language search stems words in (documents.search.language): applied by `manage.py migrate`, which then
 # indexes every document again.
 KITE_SEARCH_LANGUAGE = (env("KITE_SEARCH_LANGUAGE", "english") or "english").strip().lower()
+# How numeric dates in documents read (documents.dates): 03/11/2026 is 3 November under DMY, 11 March under MDY.
 KITE_DATE_ORDER = env("KITE_DATE_ORDER", "DMY") or "DMY"
 if KITE_DATE_ORDER not in ("DMY", "MDY", "YMD"):
     raise ImproperlyConfigured("KITE_DATE_ORDER must be DMY, MDY or YMD")
