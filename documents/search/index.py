@@ -32,9 +32,9 @@ def search_vector() -> Func:
     """
     words = SearchVector(
         "title",
-        _split("title"),
+        split_separators("title"),
         "filename",
-        _split("filename"),
+        split_separators("filename"),
         Left("text", INDEXED_TEXT_CHARS),
         Left("notes_text", INDEXED_NOTES_CHARS),
         config=CONFIG,
@@ -49,13 +49,13 @@ def rank_vector() -> Func:
     read their full vectors, which is what made broad searches slow.
     """
     return OnPostgreSQL(
-        SearchVector("title", _split("title"), config=CONFIG, weight="A")
-        + SearchVector("filename", _split("filename"), config=CONFIG, weight="B")
+        SearchVector("title", split_separators("title"), config=CONFIG, weight="A")
+        + SearchVector("filename", split_separators("filename"), config=CONFIG, weight="B")
         + SearchVector(Left("text", RANKED_TEXT_CHARS), config=CONFIG, weight="C")
     )
 
 
-def _split(field: str) -> Func:
+def split_separators(field: str) -> Func:
     """`field` with name separators as spaces: the parser reads "tax_2024.pdf" or "report.final" as one word."""
     return Func(
         F(field),

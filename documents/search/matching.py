@@ -12,7 +12,7 @@ from django.contrib.postgres.search import (
     SearchQuery,
     SearchQueryField,
     SearchRank,
-    SearchVectorField,
+    SearchVector,
 )
 from django.db import connections
 from django.db.models import (
@@ -31,7 +31,7 @@ from django.db.models.functions import Greatest, Left, Lower, StrIndex, Substr, 
 from django.db.models.lookups import Exact
 
 from documents.search.fallback import fallback_search
-from documents.search.index import CONFIG, OWNER_TSQUERY
+from documents.search.index import CONFIG, OWNER_TSQUERY, split_separators
 from documents.search.query import Term, first_word, parse, tsquery_source
 from documents.search.snippets import SNIPPET_WINDOW_CHARS, SNIPPET_WINDOW_LEAD, START, STOP, SnippetField
 from topics.models import DocumentTopic, Topic
@@ -78,14 +78,16 @@ def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> dict[T
     terms = list(dict.fromkeys(term for group in groups for term in group))
     if not terms:
         return {}
-    names = Func(Value(CONFIG), F("name"), function="to_tsvector", output_field=SearchVectorField())
+    # As a title's words: "Work.Projects" as written and as two words, not only as one host name. Two vectors, so
+    # that no phrase spans the end of one and the start of the other.
+    names = [SearchVector(name, config=CONFIG) for name in ("name", split_separators("name"))]
+
+    def naming(term: Term) -> Q:
+        query = SearchQuery(tsquery_source(((_wanted(term),),)), config=CONFIG, search_type="raw")
+        return reduce(operator.or_, [Q(Matches(vector, query)) for vector in names] + [Q(_spelled("name", term.words))])
+
     flags = {
-        f"t{index}": ExpressionWrapper(
-            Q(Matches(names, SearchQuery(tsquery_source(((_wanted(term),),)), config=CONFIG, search_type="raw")))
-            | Q(_spelled("name", term.words)),
-            output_field=BooleanField(),
-        )
-        for index, term in enumerate(terms)
+        f"t{index}": ExpressionWrapper(naming(term), output_field=BooleanField()) for index, term in enumerate(terms)
     }
     named: dict[Term, list[int]] = {}
     rows = (

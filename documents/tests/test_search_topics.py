@@ -98,3 +98,15 @@ def test_a_topic_named_by_common_words_alone_is_found_by_its_name(alice, alice_a
     assert titles(alice_api, "laptop -it") == set()
     assert titles(alice_api, "the") == set()
     assert titles(alice_api, "oth") == set()  # a common word is never a prefix
+
+
+def test_a_word_of_a_topic_name_written_with_dots_finds_it(alice, alice_api):
+    """UI-01: as in a title or a filename, "Work.Projects" or "Tax.2024" is words, not one host or file name."""
+    file(
+        DocumentFactory(owner=alice, title="Plan", text="Milestones."), TopicFactory(owner=alice, name="Work.Projects")
+    )
+    file(DocumentFactory(owner=alice, title="Return", text="Figures."), TopicFactory(owner=None, name="Tax.2024"))
+    assert titles(alice_api, "projects") == {"Plan"}
+    assert titles(alice_api, "work projects") == {"Plan"}
+    assert titles(alice_api, "tax") == {"Return"}
+    assert titles(alice_api, "work.projects") == {"Plan"}
