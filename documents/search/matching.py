@@ -22,6 +22,7 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    IntegerField,
     Q,
     QuerySet,
     TextField,
@@ -78,13 +79,22 @@ def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> dict[T
     terms = list(dict.fromkeys(term for group in groups for term in group))
     if not terms:
         return {}
-    # As a title's words: "Work.Projects" as written and as two words, not only as one host name. Two vectors, so
-    # that no phrase spans the end of one and the start of the other.
-    names = [SearchVector(name, config=CONFIG) for name in ("name", split_separators("name"))]
+    # As a title's words: "Work.Projects" as written and, where it has separators, as two words, not only as one
+    # host name; in two vectors, so that no phrase spans the end of one and the start of the other. The name made
+    # only of ignored words is compared only for a term of such words: the query is constant, so PostgreSQL
+    # settles that condition once while planning, and every other term costs one vector per topic.
+    written = SearchVector("name", config=CONFIG)
+    split = split_separators("name")
+    separated = Q(~Exact(split, F("name")))
 
     def naming(term: Term) -> Q:
         query = SearchQuery(tsquery_source(((_wanted(term),),)), config=CONFIG, search_type="raw")
-        return reduce(operator.or_, [Q(Matches(vector, query)) for vector in names] + [Q(_spelled("name", term.words))])
+        ignored = Exact(Func(query, function="numnode", output_field=IntegerField()), Value(0))
+        return (
+            Q(Matches(written, query))
+            | (separated & Q(Matches(SearchVector(split, config=CONFIG), query)))
+            | (Q(ignored) & Q(_spelled("name", term.words)))
+        )
 
     flags = {
         f"t{index}": ExpressionWrapper(naming(term), output_field=BooleanField()) for index, term in enumerate(terms)
