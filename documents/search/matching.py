@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import operator
 from dataclasses import replace
-from functools import reduce
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import (
@@ -12,7 +10,6 @@ from django.contrib.postgres.search import (
     SearchQuery,
     SearchQueryField,
     SearchRank,
-    SearchVector,
 )
 from django.db import connections
 from django.db.models import (
@@ -22,17 +19,15 @@ from django.db.models import (
     F,
     FloatField,
     Func,
-    IntegerField,
     Q,
     QuerySet,
     TextField,
     Value,
 )
-from django.db.models.functions import Greatest, Left, Lower, StrIndex, Substr, Trim
-from django.db.models.lookups import Exact
+from django.db.models.functions import Greatest, Left, Lower, StrIndex, Substr
 
 from documents.search.fallback import fallback_search
-from documents.search.index import CONFIG, OWNER_TSQUERY, split_separators
+from documents.search.index import CONFIG, NAME_SEPARATORS, OWNER_TSQUERY
 from documents.search.query import Term, first_word, parse, tsquery_source
 from documents.search.snippets import SNIPPET_WINDOW_CHARS, SNIPPET_WINDOW_LEAD, START, STOP, SnippetField
 from topics.models import DocumentTopic, Topic
@@ -73,54 +68,50 @@ def owner_match(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> Matches:
     return Matches(F("search_vector"), owned)
 
 
+# The topics a search's terms name, in one statement over the few topics a person sees (their own and the
+# system's), matched as a title's words are: each name as written and, where it has separators, as separate
+# words ("Work.Projects"), in two vectors so that no phrase spans the joint; and a term made only of words search
+# ignores ("IT", "The Who") against the whole name, folded. Written as SQL: built through the ORM's expressions,
+# the statement took about 5 ms of Python for every search, where PostgreSQL answers it in a fraction of that.
+TOPICS_NAMED_SQL = """
+WITH topic AS MATERIALIZED (
+    SELECT id, to_tsvector(%(config)s::regconfig, name) AS written,
+           CASE WHEN translate(name, %(separators)s, %(spaces)s) <> name
+                THEN to_tsvector(%(config)s::regconfig, translate(name, %(separators)s, %(spaces)s)) END AS split,
+           trim(regexp_replace(lower(unaccent(name)), '\\W+', ' ', 'g')) AS spelled
+      FROM {table} WHERE owner_id = %(owner)s OR owner_id IS NULL
+), term AS MATERIALIZED (
+    SELECT number, to_tsquery(%(config)s::regconfig, source) AS query, lower(unaccent(spelled)) AS spelled
+      FROM unnest(%(sources)s::text[], %(spellings)s::text[]) WITH ORDINALITY AS given(source, spelled, number)
+)
+SELECT term.number, topic.id FROM term, topic
+ WHERE topic.written @@ term.query
+    OR topic.split @@ term.query
+    OR (numnode(term.query) = 0 AND topic.spelled = term.spelled)
+"""
+
+
 def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> dict[Term, list[int]]:
-    """For each term, the topics `owner_id` sees (their own and the system's) whose name it matches, as the
-    term would match a word of a document: in one query over the few topics a person has."""
+    """For each term, the topics `owner_id` sees whose name it matches, as the term would match a title's words."""
     terms = list(dict.fromkeys(term for group in groups for term in group))
     if not terms:
         return {}
-    # As a title's words: "Work.Projects" as written and, where it has separators, as two words, not only as one
-    # host name; in two vectors, so that no phrase spans the end of one and the start of the other. The name made
-    # only of ignored words is compared only for a term of such words: the query is constant, so PostgreSQL
-    # settles that condition once while planning, and every other term costs one vector per topic.
-    written = SearchVector("name", config=CONFIG)
-    split = split_separators("name")
-    separated = Q(~Exact(split, F("name")))
-
-    def naming(term: Term) -> Q:
-        query = SearchQuery(tsquery_source(((_wanted(term),),)), config=CONFIG, search_type="raw")
-        ignored = Exact(Func(query, function="numnode", output_field=IntegerField()), Value(0))
-        return (
-            Q(Matches(written, query))
-            | (separated & Q(Matches(SearchVector(split, config=CONFIG), query)))
-            | (Q(ignored) & Q(_spelled("name", term.words)))
-        )
-
-    flags = {
-        f"t{index}": ExpressionWrapper(naming(term), output_field=BooleanField()) for index, term in enumerate(terms)
+    connection = connections[Topic.objects.db]
+    sql = TOPICS_NAMED_SQL.format(table=connection.ops.quote_name(Topic._meta.db_table))
+    params = {
+        "config": CONFIG,
+        "separators": NAME_SEPARATORS,
+        "spaces": " " * len(NAME_SEPARATORS),
+        "owner": owner_id,
+        "sources": [tsquery_source(((_wanted(term),),)) for term in terms],
+        "spellings": [" ".join(term.words) for term in terms],
     }
     named: dict[Term, list[int]] = {}
-    rows = (
-        Topic.objects.visible_to(owner_id)
-        .annotate(**flags)
-        .filter(reduce(operator.or_, (Q(**{flag: True}) for flag in flags)))
-    )
-    for row in rows.order_by().values("pk", *flags):
-        for index, term in enumerate(terms):
-            if row[f"t{index}"]:
-                named.setdefault(term, []).append(row["pk"])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for number, topic_id in cursor.fetchall():
+            named.setdefault(terms[number - 1], []).append(topic_id)
     return named
-
-
-def _spelled(name: str, words: tuple[str, ...]) -> Exact:
-    """Whether the field `name` is `words`, whatever the case, the accents and the punctuation between them: how
-    a name made only of words search ignores elsewhere ("IT", "Other", "The Who") is still found whole."""
-
-    def folded(text) -> Func:
-        return Lower(Func(text, function="unaccent", output_field=TextField()))
-
-    spaced = Func(folded(F(name)), Value(r"\W+"), Value(" "), Value("g"), function="regexp_replace")
-    return Exact(Trim(spaced, output_field=TextField()), folded(Value(" ".join(words))))
 
 
 def _wanted(term: Term) -> Term:
