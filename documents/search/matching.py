@@ -98,7 +98,7 @@ def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> dict[T
         return {}
     connection = connections[Topic.objects.db]
     sql = TOPICS_NAMED_SQL.format(table=connection.ops.quote_name(Topic._meta.db_table))
-    params = {
+    params: dict[str, str | int | list[str]] = {
         "config": CONFIG,
         "separators": NAME_SEPARATORS,
         "spaces": " " * len(NAME_SEPARATORS),
