@@ -26,14 +26,14 @@ newest first. Ranking and counting read only that vector, the date and the id of
 (``SearchPaginator``); the matching vector carries no planner statistics (migration 0014), so PostgreSQL
 always finds matches through the index rather than by unpacking every row's vector, whoever owns the rows.
 A word or phrase that names one of the person's topics (their own or a system topic, matched as a document's
-words are) also finds the documents filed under that topic (not those it is only suggested for): "travel hotel"
+words are, in any form, but never by the start of a word: "invoice" names "Invoices", "inv" does not) also finds the documents filed under that topic (not those it is only suggested for): "travel hotel"
 finds a document that mentions a hotel and is filed under "Travel". A name made only of words search ignores
 ("IT", "Other", "The Who") is found by the whole name, whatever its case and accents. The topics are looked
 up first, in one query over the person's few topics, and every other search keeps its plan. A group of terms
-that names a topic matches through the index or through the topic: the topic's documents are read from its
-assignments first, looked up by primary key and combined with the index's matches in one bitmap, so each
-match's row is still read once (a search whose word names an 18,000-document topic among 100,000 reads about 1.4×
-the time of the same search without it, where a join of the two sets took 2.5×). The names are read when
+that names a topic matches through the index or through the topic's filing index, and no row is ever asked
+whether its words match (``matching._topic_conditions`` says how): a search whose word names an 18,000-document
+topic among 100,000 takes about 1.4× the same search without it. Beside a common word the topic's documents
+must be met with that word's, so such a search costs about what that word costs alone. The names are read when
 searching: renaming a topic rewrites no document. Ranking stays with the document's own words, so a document
 found only through its topic comes after those whose title, filename or opening match, and among those whose
 words match only further in (or in the notes), newest first.

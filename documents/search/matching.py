@@ -103,7 +103,7 @@ def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> dict[T
         "separators": NAME_SEPARATORS,
         "spaces": " " * len(NAME_SEPARATORS),
         "owner": owner_id,
-        "sources": [tsquery_source(((_wanted(term),),)) for term in terms],
+        "sources": [tsquery_source(((_whole(term),),)) for term in terms],
         "spellings": [" ".join(term.words) for term in terms],
     }
     named: dict[Term, list[int]] = {}
@@ -114,8 +114,11 @@ def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> dict[T
     return named
 
 
-def _wanted(term: Term) -> Term:
-    return replace(term, negated=False)
+def _whole(term: Term) -> Term:
+    """`term` as whole words, wanted: a topic's name is found by any form of its words ("invoice" finds
+    "Invoices"), but not by the start of one, which would name a topic by accident ("in" for "Invoices") and
+    add a whole topic to a search typed to find words."""
+    return replace(term, negated=False, phrase=True)
 
 
 class AnyOf(Func):
@@ -128,34 +131,59 @@ class AnyOf(Func):
     output_field = BooleanField()
 
 
-def _filed_under(owner_id: int, topic_ids: list[int]) -> AnyOf:
-    """The condition "filed under one of `topic_ids`", for `owner_id`'s documents (a system topic files
-    everybody's)."""
-    filed = DocumentTopic.objects.filter(
-        topic__in=topic_ids, document_owner=owner_id, document_live=True, source__in=DocumentTopic.FILING_SOURCES
+def _filed_documents(owner_id: int, topic_ids: list[int]) -> QuerySet:
+    """The ids of `owner_id`'s live documents filed under one of `topic_ids` (a system topic files everybody's),
+    from the topic's filing index."""
+    return (
+        DocumentTopic.objects.filter(
+            topic__in=topic_ids, document_owner=owner_id, document_live=True, source__in=DocumentTopic.FILING_SOURCES
+        )
+        .order_by()
+        .values("document_id")
     )
-    return AnyOf(F("pk"), ArraySubquery(filed.order_by().values("document_id")))
+
+
+def _filed_under(owner_id: int, topic_ids: list[int]) -> AnyOf:
+    """The condition "filed under one of `topic_ids`", looked up by primary key."""
+    return AnyOf(F("pk"), ArraySubquery(_filed_documents(owner_id, topic_ids)))
 
 
 def _topic_conditions(queryset: QuerySet, owner_id: int, groups, named: dict[Term, list[int]]):
     """The groups the search index answers alone, and the conditions for those a topic's name answers too.
 
     A group with a term naming a topic matches the documents whose words match it or that are filed under one
-    of those topics: the topic's documents are read from its assignments first, then both sides are looked up
-    in an index (the owner's postings, the primary key) and combined in one bitmap, so each match's row is read
-    once, as when no topic is named. An excluded term that names a topic also leaves out the documents filed
-    under it.
+    of those topics (read from the topic's filing index). No condition ever asks a document's row whether its
+    words match: that unpacks the row's whole vector, and PostgreSQL, which cannot know how many documents a
+    topic holds or a word is in, would put such a test on every document of a large topic. So:
+
+    - the groups that name no topic drive the search through the index, as in any search; each group that names
+      a topic is then a pair of hashed id sets, the index's matches for its words and the topic's documents;
+    - when every group names a topic, the first drives instead: its words' matches and the topic's documents,
+      looked up by primary key, combined in one bitmap, so each match's row is read once.
+
+    An excluded term that names a topic also leaves out the documents filed under it.
     """
-    indexed, conditions = [], []
+
+    def topics_of(group) -> list[int]:
+        return sorted({pk for term in group for pk in named.get(term, ())})
+
+    # Whether a group of words alone (no topic, not excluded) is there to drive the search through the index.
+    words_drive = any(not group[0].negated and not topics_of(group) for group in groups)
+    indexed, conditions, driving = [], [], None
     for group in groups:
-        topic_ids = sorted({pk for term in group for pk in named.get(term, ())})
+        topic_ids = topics_of(group)
         if not topic_ids:
             indexed.append(group)
         elif group[0].negated:
             indexed.append(group)
-            conditions.append(~Q(_filed_under(owner_id, topic_ids)))
+            conditions.append(~Q(pk__in=_filed_documents(owner_id, topic_ids)))
+        elif driving is None and not words_drive:
+            driving = Q(owner_match(owner_id, (group,))) | Q(_filed_under(owner_id, topic_ids))
         else:
-            conditions.append(Q(owner_match(owner_id, (group,))) | Q(_filed_under(owner_id, topic_ids)))
+            by_words = queryset.model._base_manager.filter(owner_match(owner_id, (group,))).order_by().values("pk")
+            conditions.append(Q(pk__in=by_words) | Q(pk__in=_filed_documents(owner_id, topic_ids)))
+    if driving is not None:
+        conditions.insert(0, driving)
     return tuple(indexed), conditions
 
 

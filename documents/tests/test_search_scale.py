@@ -126,6 +126,11 @@ def test_a_word_naming_a_topic_adds_the_topics_documents_in_the_same_index_pass(
     nodes = _ranked_plan(alice_api, {"q": "invoices"}, 41)
     assert_reads_the_search_index(nodes)
     assert any(node["Node Type"] == "BitmapOr" for node in nodes), nodes
+    # Beside a word every document has, the topic's documents are a set of ids: no document's row is asked
+    # whether its words match (which unpacks its whole vector), whatever PostgreSQL guesses the sizes to be.
+    nodes = _ranked_plan(alice_api, {"q": "invoices letter"}, 40)
+    assert_reads_the_search_index(nodes)
+    assert not any("@@" in node.get("Filter", "") for node in nodes), nodes
 
 
 def test_a_search_sorted_by_a_column_never_walks_that_columns_index(alice_api, alice):
