@@ -25,9 +25,9 @@ the filename, then one in the opening of the text; documents that match only fur
 newest first. Ranking and counting read only that vector, the date and the id of each match
 (``SearchPaginator``); the matching vector carries no planner statistics (migration 0014), so PostgreSQL
 always finds matches through the index rather than by unpacking every row's vector, whoever owns the rows.
-A word or phrase that names one of the person's topics (their own or a system topic, matched as a document's
-words are, in any form, but never by the start of a word: "invoice" names "Invoices", "inv" does not) also finds
-the documents filed under that topic (not those it is only suggested for): "travel hotel"
+A word or phrase that names one of the person's topics (their own or a system topic: words of its name, whatever
+their case, accents or plural ending, but never the start of a word: "invoice" names "Invoices", "inv" does
+not) also finds the documents filed under that topic (not those it is only suggested for): "travel hotel"
 finds a document that mentions a hotel and is filed under "Travel". A name made only of words search ignores
 ("IT", "Other", "The Who") is found by the whole name, whatever its case and accents. The topics are looked
 up first, in one query over the person's few topics, and every other search keeps its plan. A group of terms

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -27,8 +28,8 @@ from django.db.models import (
 from django.db.models.functions import Greatest, Left, Lower, StrIndex, Substr
 
 from documents.search.fallback import fallback_search
-from documents.search.index import CONFIG, NAME_SEPARATORS, OWNER_TSQUERY
-from documents.search.query import Term, first_word, parse, tsquery_source
+from documents.search.index import CONFIG, OWNER_TSQUERY
+from documents.search.query import Term, first_word, parse, tsquery_source, word_stem
 from documents.search.snippets import SNIPPET_WINDOW_CHARS, SNIPPET_WINDOW_LEAD, START, STOP, SnippetField
 from topics.models import DocumentTopic, Topic
 
@@ -68,57 +69,58 @@ def owner_match(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> Matches:
     return Matches(F("search_vector"), owned)
 
 
-# The topics a search's terms name, in one statement over the few topics a person sees (their own and the
-# system's), matched as a title's words are: each name as written and, where it has separators, as separate
-# words ("Work.Projects"), in two vectors so that no phrase spans the joint; and a term made only of words search
-# ignores ("IT", "The Who") against the whole name, folded. Written as SQL: built through the ORM's expressions,
-# the statement took about 5 ms of Python for every search, where PostgreSQL answers it in a fraction of that.
-TOPICS_NAMED_SQL = """
-WITH topic AS MATERIALIZED (
-    SELECT id, to_tsvector(%(config)s::regconfig, name) AS written,
-           CASE WHEN translate(name, %(separators)s, %(spaces)s) <> name
-                THEN to_tsvector(%(config)s::regconfig, translate(name, %(separators)s, %(spaces)s)) END AS split,
-           trim(regexp_replace(lower(unaccent(name)), '\\W+', ' ', 'g')) AS spelled
-      FROM {table} WHERE owner_id = %(owner)s OR owner_id IS NULL
-), term AS MATERIALIZED (
-    SELECT number, to_tsquery(%(config)s::regconfig, source) AS query, lower(unaccent(spelled)) AS spelled
-      FROM unnest(%(sources)s::text[], %(spellings)s::text[]) WITH ORDINALITY AS given(source, spelled, number)
-)
-SELECT term.number, topic.id FROM term, topic
- WHERE topic.written @@ term.query
-    OR topic.split @@ term.query
-    OR (numnode(term.query) = 0 AND topic.spelled = term.spelled)
+# A word of a topic's name: letters and digits, so that "Work.Projects" or "Tax_2024" are two words each.
+_NAME_WORD = re.compile(r"[^\W_]+")
+
+
+# The topics a person sees, with whether each term is made only of words search ignores (English "the", "it"):
+# such a term names only a topic it spells whole. One small statement; through the ORM's expressions it cost
+# several milliseconds of Python on every search.
+TOPICS_SQL = """
+SELECT id, name, ARRAY(
+    SELECT numnode(to_tsquery(%(config)s::regconfig, source)) = 0
+      FROM unnest(%(sources)s::text[]) WITH ORDINALITY AS given(source, number) ORDER BY number)
+  FROM {table} WHERE owner_id = %(owner)s OR owner_id IS NULL
 """
 
 
 def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> dict[Term, list[int]]:
-    """For each term, the topics `owner_id` sees whose name it matches, as the term would match a title's words."""
+    """For each term, the topics `owner_id` sees (their own and the system's) whose name it names.
+
+    A term names a topic when its words are words of the name, in order, whatever their case, accents or English
+    plural ending ("invoice" names "Invoices", "plans" and "travel plans" name "Travel plans"); a term of words
+    search ignores names only the topic it spells whole ("IT", "The Who", but "the" names neither). Not stemmed
+    as a document's words are: the stemmer makes "insur" of "Insurance", so the start of a word would name a
+    whole topic by accident.
+    """
     terms = list(dict.fromkeys(term for group in groups for term in group))
     if not terms:
         return {}
+    wanted = [_name_words(" ".join(term.words)) for term in terms]
     connection = connections[Topic.objects.db]
-    sql = TOPICS_NAMED_SQL.format(table=connection.ops.quote_name(Topic._meta.db_table))
     params: dict[str, str | int | list[str]] = {
         "config": CONFIG,
-        "separators": NAME_SEPARATORS,
-        "spaces": " " * len(NAME_SEPARATORS),
         "owner": owner_id,
-        "sources": [tsquery_source(((_whole(term),),)) for term in terms],
-        "spellings": [" ".join(term.words) for term in terms],
+        "sources": [tsquery_source(((replace(term, negated=False, phrase=True),),)) for term in terms],
     }
     named: dict[Term, list[int]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for number, topic_id in cursor.fetchall():
-            named.setdefault(terms[number - 1], []).append(topic_id)
+        cursor.execute(TOPICS_SQL.format(table=connection.ops.quote_name(Topic._meta.db_table)), params)
+        for topic_id, name, ignored in cursor.fetchall():
+            words = _name_words(name)
+            for term, sought, whole_only in zip(terms, wanted, ignored, strict=True):
+                if sought and (words == sought if whole_only else _contains(words, sought)):
+                    named.setdefault(term, []).append(topic_id)
     return named
 
 
-def _whole(term: Term) -> Term:
-    """`term` as whole words, wanted: a topic's name is found by any form of its words ("invoice" finds
-    "Invoices"), but not by the start of one, which would name a topic by accident ("in" for "Invoices") and
-    add a whole topic to a search typed to find words."""
-    return replace(term, negated=False, phrase=True)
+def _name_words(text: str) -> tuple[str, ...]:
+    return tuple(word_stem(word) for word in _NAME_WORD.findall(text))
+
+
+def _contains(words: tuple[str, ...], sought: tuple[str, ...]) -> bool:
+    """Whether `sought` is a run of `words`."""
+    return any(words[start : start + len(sought)] == sought for start in range(len(words) - len(sought) + 1))
 
 
 class AnyOf(Func):

@@ -48,6 +48,7 @@ def test_a_topic_name_finds_the_documents_filed_under_it(alice_api, filed):
     assert titles(alice_api, "plans") == {"Booking"}
     assert titles(alice_api, "trav") == {"Diary"}  # the start of a word finds words, not topics
     assert titles(alice_api, "insurance") == {"Policy 77"}  # a system topic, shared with Bob's documents
+    assert titles(alice_api, "insur") == set()  # the stemmer's "insur" is not a word of "Insurance"
     assert titles(alice_api, '"travel plans"') == {"Booking"}
     assert titles(alice_api, '"plans travel"') == set()
 
