@@ -35,6 +35,9 @@ def test_sign_up_upload_search_open_rename_file_and_trash_with_the_keyboard_alon
     letter.write_bytes(
         b"Tenancy agreement for the apartment at 4 Harbour Street. Monthly rent 950 EUR, deposit to the landlord.\n"
     )
+    # Playwright asks Chromium to hand file choosers over only once something listens for them, and that request
+    # can arrive after the key that opens one. Listening from the start leaves the chooser below no race to lose.
+    page.on("filechooser", lambda _chooser: None)
     page.goto(page.base_url + "/")
 
     # Sign up.
