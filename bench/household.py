@@ -65,7 +65,29 @@ def run(web_factory, scale) -> dict:
         measured["documents"] = Document.objects.filter(owner_id=holly["id"]).count()
         measured["all_documents"] = Document.objects.count()
         results["sizes"][str(size)] = measured
+    results["bulk"] = bulk_trash_and_restore(holly, sizes[-1] // 10)
     return results
+
+
+def bulk_trash_and_restore(user: dict, count: int) -> dict:
+    """The page's bulk action over "all matching" (at its largest in a full run): `count` of the newest documents
+    moved to the trash in one transaction, then restored in another, through the services the views call
+    (in-process, so the time is the database's and Kite's own, without the web server's timeout)."""
+    from accounts.models import User
+    from documents.bulk import MAX_MATCHING, documents_bulk
+    from documents.models import Document
+    from documents.trash import trash_restore
+
+    person = User.objects.get(pk=user["id"])
+    ids = list(Document.objects.owned_by(person).order_by("-created").values_list("pk", flat=True)[:count])
+    started = time.monotonic()
+    documents_bulk(user=person, ids=ids, action="trash")
+    trashed = time.monotonic() - started
+    started = time.monotonic()
+    trash_restore(user=person, ids=ids)
+    restored = time.monotonic() - started
+    log(f"  bulk: {len(ids):,} documents to the trash in {trashed:.1f} s, back in {restored:.1f} s")
+    return {"documents": len(ids), "limit": MAX_MATCHING, "trash_seconds": trashed, "restore_seconds": restored}
 
 
 def measure(web, small: dict, large: dict, scale) -> dict:
