@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+import unicodedata
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import (
@@ -29,7 +31,7 @@ from django.db.models.functions import Greatest, Left, Lower, StrIndex, Substr
 
 from documents.search.fallback import fallback_search
 from documents.search.index import CONFIG, OWNER_TSQUERY
-from documents.search.query import Term, first_word, parse, tsquery_source, word_stem
+from documents.search.query import Term, first_word, parse, tsquery_source
 from documents.search.snippets import SNIPPET_WINDOW_CHARS, SNIPPET_WINDOW_LEAD, START, STOP, SnippetField
 from topics.models import DocumentTopic, Topic
 
@@ -84,7 +86,16 @@ SELECT id, name, ARRAY(
 """
 
 
-def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> dict[Term, list[int]]:
+@dataclass
+class Named:
+    """What the topic lookup found: the topics each term names, and the terms made only of words search ignores
+    ("the", "my"), which the index cannot look up (known only when the person has a topic to look at)."""
+
+    topics: dict[Term, list[int]] = field(default_factory=dict)
+    ignored: set[Term] = field(default_factory=set)
+
+
+def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> Named:
     """For each term, the topics `owner_id` sees (their own and the system's) whose name it names.
 
     A term names a topic when its words are words of the name, in order, whatever their case, accents or English
@@ -93,9 +104,10 @@ def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> dict[T
     as a document's words are: the stemmer makes "insur" of "Insurance", so the start of a word would name a
     whole topic by accident.
     """
+    named = Named()
     terms = list(dict.fromkeys(term for group in groups for term in group))
     if not terms:
-        return {}
+        return named
     wanted = [_name_words(" ".join(term.words)) for term in terms]
     connection = connections[Topic.objects.db]
     params: dict[str, str | int | list[str]] = {
@@ -103,24 +115,51 @@ def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> dict[T
         "owner": owner_id,
         "sources": [tsquery_source(((replace(term, negated=False, phrase=True),),)) for term in terms],
     }
-    named: dict[Term, list[int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(TOPICS_SQL.format(table=connection.ops.quote_name(Topic._meta.db_table)), params)
         for topic_id, name, ignored in cursor.fetchall():
             words = _name_words(name)
             for term, sought, whole_only in zip(terms, wanted, ignored, strict=True):
-                if sought and (words == sought if whole_only else _contains(words, sought)):
-                    named.setdefault(term, []).append(topic_id)
+                if whole_only:
+                    named.ignored.add(term)
+                if sought and (_same(words, sought) if whole_only else _contains(words, sought)):
+                    named.topics.setdefault(term, []).append(topic_id)
     return named
 
 
-def _name_words(text: str) -> tuple[str, ...]:
-    return tuple(word_stem(word) for word in _NAME_WORD.findall(text))
+# Letters that Unicode does not take apart into a letter and an accent, spelt as PostgreSQL's unaccent spells them.
+_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
 
 
-def _contains(words: tuple[str, ...], sought: tuple[str, ...]) -> bool:
+def _name_words(text: str) -> tuple[frozenset[str], ...]:
+    return tuple(_word_forms(word) for word in _NAME_WORD.findall(text))
+
+
+@lru_cache(maxsize=4096)
+def _word_forms(word: str) -> frozenset[str]:
+    """`word` lower-cased and unaccented, with each singular it may be the English plural of: "expenses" →
+    {expenses, expense, expens}, "companies" → {companies, companie, compani, company}. Two words are the same
+    word when their forms meet, so "expense" is "Expenses" and "movie" is "Movies", but "count" is not "County"
+    and "and" is not "Andy"."""
+    decomposed = unicodedata.normalize("NFKD", word.lower().translate(_LETTERS))
+    folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+    forms = {folded}
+    if len(folded) > 3 and folded.endswith("s") and not folded.endswith("ss"):
+        forms.add(folded[:-1])
+        if folded.endswith("ies"):
+            forms.add(folded[:-3] + "y")
+        elif folded.endswith("es"):
+            forms.add(folded[:-2])
+    return frozenset(forms)
+
+
+def _same(words: tuple[frozenset[str], ...], sought: tuple[frozenset[str], ...]) -> bool:
+    return len(words) == len(sought) and all(a & b for a, b in zip(words, sought, strict=True))
+
+
+def _contains(words: tuple[frozenset[str], ...], sought: tuple[frozenset[str], ...]) -> bool:
     """Whether `sought` is a run of `words`."""
-    return any(words[start : start + len(sought)] == sought for start in range(len(words) - len(sought) + 1))
+    return any(_same(words[start : start + len(sought)], sought) for start in range(len(words) - len(sought) + 1))
 
 
 class AnyOf(Func):
@@ -150,7 +189,7 @@ def _filed_under(owner_id: int, topic_ids: list[int]) -> AnyOf:
     return AnyOf(F("pk"), ArraySubquery(_filed_documents(owner_id, topic_ids)))
 
 
-def _topic_conditions(queryset: QuerySet, owner_id: int, groups, named: dict[Term, list[int]]):
+def _topic_conditions(queryset: QuerySet, owner_id: int, groups, named: Named):
     """The groups the search index answers alone, and the conditions for those a topic's name answers too.
 
     A group with a term naming a topic matches the documents whose words match it or that are filed under one
@@ -161,29 +200,38 @@ def _topic_conditions(queryset: QuerySet, owner_id: int, groups, named: dict[Ter
     - the groups that name no topic drive the search through the index, as in any search; each group that names
       a topic is then a pair of hashed id sets, the index's matches for its words and the topic's documents;
     - when every group names a topic, the first drives instead: its words' matches and the topic's documents,
-      looked up by primary key, combined in one bitmap, so each match's row is read once.
+      looked up by primary key, combined in one bitmap, so each match's row is read once; an excluded word is
+      then the set of the index's matches for it, left out.
 
-    An excluded term that names a topic also leaves out the documents filed under it.
+    An excluded term that names a topic also leaves out the documents filed under it. A group made only of words
+    search ignores ("the insurance", "-the") asks nothing, as it does beside other words in any search.
     """
 
     def topics_of(group) -> list[int]:
-        return sorted({pk for term in group for pk in named.get(term, ())})
+        return sorted({pk for term in group for pk in named.topics.get(term, ())})
 
+    def by_words(group):
+        return queryset.model._base_manager.filter(owner_match(owner_id, (group,))).order_by().values("pk")
+
+    groups = [group for group in groups if topics_of(group) or not all(term in named.ignored for term in group)]
     # Whether a group of words alone (no topic, not excluded) is there to drive the search through the index.
     words_drive = any(not group[0].negated and not topics_of(group) for group in groups)
     indexed, conditions, driving = [], [], None
     for group in groups:
         topic_ids = topics_of(group)
-        if not topic_ids:
+        if group[0].negated:
+            if words_drive:
+                indexed.append(group)
+            else:
+                conditions.append(~Q(pk__in=by_words(tuple(replace(term, negated=False) for term in group))))
+            if topic_ids:
+                conditions.append(~Q(pk__in=_filed_documents(owner_id, topic_ids)))
+        elif not topic_ids:
             indexed.append(group)
-        elif group[0].negated:
-            indexed.append(group)
-            conditions.append(~Q(pk__in=_filed_documents(owner_id, topic_ids)))
         elif driving is None and not words_drive:
             driving = Q(owner_match(owner_id, (group,))) | Q(_filed_under(owner_id, topic_ids))
         else:
-            by_words = queryset.model._base_manager.filter(owner_match(owner_id, (group,))).order_by().values("pk")
-            conditions.append(Q(pk__in=by_words) | Q(pk__in=_filed_documents(owner_id, topic_ids)))
+            conditions.append(Q(pk__in=by_words(group)) | Q(pk__in=_filed_documents(owner_id, topic_ids)))
     if driving is not None:
         conditions.insert(0, driving)
     return tuple(indexed), conditions
@@ -192,7 +240,7 @@ def _topic_conditions(queryset: QuerySet, owner_id: int, groups, named: dict[Ter
 def _postgresql_search(queryset: QuerySet, groups, owner_id: int) -> QuerySet:
     query = SearchQuery(tsquery_source(groups), config=CONFIG, search_type="raw")
     named = _topics_named(owner_id, groups)
-    indexed, conditions = _topic_conditions(queryset, owner_id, groups, named) if named else (groups, [])
+    indexed, conditions = _topic_conditions(queryset, owner_id, groups, named) if named.topics else (groups, [])
     needle = first_word(groups)
     if needle:
         # The needle is unaccented and has no plural ending, so the text is looked through unaccented too.

@@ -131,6 +131,11 @@ def test_a_word_naming_a_topic_adds_the_topics_documents_in_the_same_index_pass(
     nodes = _ranked_plan(alice_api, {"q": "invoices letter"}, 40)
     assert_reads_the_search_index(nodes)
     assert not any("@@" in node.get("Filter", "") for node in nodes), nodes
+    # An excluded word beside the topic alone is the index's matches for it, left out: not a test of each row.
+    DocumentFactory(owner=alice, title="Zebra", text="zebra")
+    nodes = _ranked_plan(alice_api, {"q": "invoices -letter"}, 1)
+    assert_reads_the_search_index(nodes)
+    assert not any("@@" in node.get("Filter", "") for node in nodes), nodes
 
 
 def test_a_search_sorted_by_a_column_never_walks_that_columns_index(alice_api, alice):

@@ -111,3 +111,49 @@ def test_a_word_of_a_topic_name_written_with_dots_finds_it(alice, alice_api):
     assert titles(alice_api, "work projects") == {"Plan"}
     assert titles(alice_api, "tax") == {"Return"}
     assert titles(alice_api, "work.projects") == {"Plan"}
+
+
+def test_words_search_ignores_beside_a_topic_name_are_ignored_as_beside_any_word(alice, alice_api, filed):
+    """UI-01: "the insurance" finds what "insurance" finds, as "the hotel" finds what "hotel" finds: a word search
+    ignores asks nothing, next to a topic's name as next to any other word, and excluding one excludes nothing."""
+    for q in ("the insurance", "my insurance", "insurance the", "_ insurance", "insurance -the"):
+        assert titles(alice_api, q) == {"Policy 77"}, q
+    assert titles(alice_api, "the travel -insurance") == {"Booking", "Diary"}
+    file(DocumentFactory(owner=alice, title="Laptop", text="A new laptop."), TopicFactory(owner=alice, name="IT"))
+    assert titles(alice_api, "insurance -it") == {"Policy 77"}
+    assert titles(alice_api, "-it") == {"Booking", "Diary", "Shopping list", "Policy 77"}
+
+
+def test_a_topic_is_named_by_the_singular_or_plural_of_its_words_and_by_nothing_shorter(alice, alice_api):
+    """UI-01: "expense" names "Expenses" and "horses" names "Horse", whatever the English plural ending; a word that
+    only begins like a name ("count" and "County", "and" and "Andy") names nothing."""
+    named = {}
+    names = ("Expenses", "Movies", "Purchases", "Horse", "Companies", "Taxes", "County", "Andy", "Party")
+    for number, name in enumerate(names):
+        document = DocumentFactory(owner=alice, title=f"Paper {number}", text="nothing to see")
+        file(document, TopicFactory(owner=alice, name=name))
+        named[name] = document.title
+    for q, name in (
+        ("expense", "Expenses"),
+        ("movie", "Movies"),
+        ("purchase", "Purchases"),
+        ("horses", "Horse"),
+        ("company", "Companies"),
+        ("tax", "Taxes"),
+        ("counties", "County"),
+        ("parties", "Party"),
+    ):
+        assert titles(alice_api, q) == {named[name]}, q
+    for q in ("count", "and", "part", "parts", "movi"):
+        assert titles(alice_api, q) == set(), q
+
+
+def test_letters_without_a_separate_accent_are_unaccented_in_topic_names(alice, alice_api):
+    """UI-01: "soknad" names "Søknad" and "strasse" names "Straße", as PostgreSQL's unaccent reads them in text."""
+    for number, name in enumerate(("Søknad", "Straße", "İstanbul", "Łódź")):
+        document = DocumentFactory(owner=alice, title=f"Paper {number}", text="nothing to see")
+        file(document, TopicFactory(owner=alice, name=name))
+    assert titles(alice_api, "soknad") == {"Paper 0"}
+    assert titles(alice_api, "strasse") == {"Paper 1"}
+    assert titles(alice_api, "istanbul") == {"Paper 2"}
+    assert titles(alice_api, "lodz") == {"Paper 3"}
