@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -76,12 +75,15 @@ _NAME_WORD = re.compile(r"[^\W_]+")
 
 
 # The topics a person sees, with whether each term is made only of words search ignores (English "the", "it"):
-# such a term names only a topic it spells whole. One small statement; through the ORM's expressions it cost
-# several milliseconds of Python on every search.
+# such a term names only a topic it spells whole. The names and the terms come back lower-cased and without their
+# accents, by PostgreSQL's own unaccent, as a document's words are read. One small statement; through the ORM's
+# expressions it cost several milliseconds of Python on every search.
 TOPICS_SQL = """
-SELECT id, name, ARRAY(
-    SELECT numnode(to_tsquery(%(config)s::regconfig, source)) = 0
-      FROM unnest(%(sources)s::text[]) WITH ORDINALITY AS given(source, number) ORDER BY number)
+SELECT id, lower(unaccent(name)),
+  ARRAY(SELECT numnode(to_tsquery(%(config)s::regconfig, source)) = 0
+          FROM unnest(%(sources)s::text[]) WITH ORDINALITY AS given(source, number) ORDER BY number),
+  ARRAY(SELECT lower(unaccent(spelt))
+          FROM unnest(%(spelt)s::text[]) WITH ORDINALITY AS given(spelt, number) ORDER BY number)
   FROM {table} WHERE owner_id = %(owner)s OR owner_id IS NULL
 """
 
@@ -108,58 +110,57 @@ def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> Named:
     terms = list(dict.fromkeys(term for group in groups for term in group))
     if not terms:
         return named
-    wanted = [_name_words(" ".join(term.words)) for term in terms]
     connection = connections[Topic.objects.db]
     params: dict[str, str | int | list[str]] = {
         "config": CONFIG,
         "owner": owner_id,
         "sources": [tsquery_source(((replace(term, negated=False, phrase=True),),)) for term in terms],
+        "spelt": [" ".join(term.words) for term in terms],
     }
     with connection.cursor() as cursor:
         cursor.execute(TOPICS_SQL.format(table=connection.ops.quote_name(Topic._meta.db_table)), params)
-        for topic_id, name, ignored in cursor.fetchall():
-            words = _name_words(name)
-            for term, sought, whole_only in zip(terms, wanted, ignored, strict=True):
+        for topic_id, name, ignored, spelt in cursor.fetchall():
+            words = tuple(_NAME_WORD.findall(name))
+            for term, text, whole_only in zip(terms, spelt, ignored, strict=True):
+                sought = tuple(_NAME_WORD.findall(text))
                 if whole_only:
                     named.ignored.add(term)
-                if sought and (_same(words, sought) if whole_only else _contains(words, sought)):
+                if sought and (words == sought if whole_only else _contains(words, sought)):
                     named.topics.setdefault(term, []).append(topic_id)
     return named
 
 
-# Letters that Unicode does not take apart into a letter and an accent, spelt as PostgreSQL's unaccent spells them.
-_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
-
-
-def _name_words(text: str) -> tuple[frozenset[str], ...]:
-    return tuple(_word_forms(word) for word in _NAME_WORD.findall(text))
+# An English plural ending that can follow the singular: "taxes", "boxes", "churches", "buses"; not "notes".
+_ES_PLURAL = re.compile(r"(?:[sxz]|ch|sh)es$")
 
 
 @lru_cache(maxsize=4096)
 def _word_forms(word: str) -> frozenset[str]:
-    """`word` lower-cased and unaccented, with each singular it may be the English plural of: "expenses" →
-    {expenses, expense, expens}, "companies" → {companies, companie, compani, company}. Two words are the same
-    word when their forms meet, so "expense" is "Expenses" and "movie" is "Movies", but "count" is not "County"
-    and "and" is not "Andy"."""
-    decomposed = unicodedata.normalize("NFKD", word.lower().translate(_LETTERS))
-    folded = "".join(char for char in decomposed if not unicodedata.combining(char))
-    forms = {folded}
-    if len(folded) > 3 and folded.endswith("s") and not folded.endswith("ss"):
-        forms.add(folded[:-1])
-        if folded.endswith("ies"):
-            forms.add(folded[:-3] + "y")
-        elif folded.endswith("es"):
-            forms.add(folded[:-2])
+    """`word` (lower-case, unaccented) with each singular it may be the English plural of: "expenses" → {expenses,
+    expense, expens}, "companies" → {companies, companie, compani, company}, "notes" → {notes, note}."""
+    forms = {word}
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        forms.add(word[:-1])
+        if word.endswith("ies"):
+            forms.add(word[:-3] + "y")
+        elif _ES_PLURAL.search(word):
+            forms.add(word[:-2])
     return frozenset(forms)
 
 
-def _same(words: tuple[frozenset[str], ...], sought: tuple[frozenset[str], ...]) -> bool:
-    return len(words) == len(sought) and all(a & b for a, b in zip(words, sought, strict=True))
+def _same_word(a: str, b: str) -> bool:
+    """Whether `a` and `b` are one word, singular or plural: "expense" is "Expenses" and "movie" is "Movies", but
+    "count" is not "County", "not" is not "Notes" and "us" is not "uses" (a shared form is never shorter than
+    three letters unless it is the word itself)."""
+    return a == b or any(len(form) >= 3 for form in _word_forms(a) & _word_forms(b))
 
 
-def _contains(words: tuple[frozenset[str], ...], sought: tuple[frozenset[str], ...]) -> bool:
-    """Whether `sought` is a run of `words`."""
-    return any(_same(words[start : start + len(sought)], sought) for start in range(len(words) - len(sought) + 1))
+def _contains(words: tuple[str, ...], sought: tuple[str, ...]) -> bool:
+    """Whether `sought` is a run of `words`, word by word singular or plural."""
+    return any(
+        all(_same_word(word, wanted) for word, wanted in zip(words[start : start + len(sought)], sought, strict=True))
+        for start in range(len(words) - len(sought) + 1)
+    )
 
 
 class AnyOf(Func):
@@ -222,8 +223,8 @@ def _topic_conditions(queryset: QuerySet, owner_id: int, groups, named: Named):
         if group[0].negated:
             if words_drive:
                 indexed.append(group)
-            else:
-                conditions.append(~Q(pk__in=by_words(tuple(replace(term, negated=False) for term in group))))
+            else:  # the excluded words as whole words, as an exclusion always reads them
+                conditions.append(~Q(pk__in=by_words(tuple(replace(t, negated=False, phrase=True) for t in group))))
             if topic_ids:
                 conditions.append(~Q(pk__in=_filed_documents(owner_id, topic_ids)))
         elif not topic_ids:

@@ -148,12 +148,41 @@ def test_a_topic_is_named_by_the_singular_or_plural_of_its_words_and_by_nothing_
         assert titles(alice_api, q) == set(), q
 
 
+def test_a_stop_word_or_the_start_of_a_word_names_no_plural_topic(alice, alice_api):
+    """UI-01: "not" is not the singular of "Notes", nor "tim" of "Times", nor "us" of "Uses": they name nothing, and
+    "not paid" finds the paid bills as it would with no topics at all."""
+    bills = {DocumentFactory(owner=alice, title=f"Bill {i}", text="electricity bill paid").title for i in range(3)}
+    for number, name in enumerate(("Notes", "Times", "Jones", "US taxes")):
+        document = DocumentFactory(owner=alice, title=f"Paper {number}", text="nothing to see")
+        file(document, TopicFactory(owner=alice, name=name))
+    assert titles(alice_api, "not paid") == bills
+    assert titles(alice_api, "bill not paid") == bills
+    for q in ("not", "tim", "jon", "uses"):
+        assert titles(alice_api, q) == set(), q
+    assert titles(alice_api, "note") == {"Paper 0"}
+    assert titles(alice_api, "time") == {"Paper 1"}
+    assert titles(alice_api, "tax") == {"Paper 3"}
+
+
+def test_an_excluded_word_beside_a_topic_leaves_out_that_word_only(alice, alice_api):
+    """UI-01: `-letter` leaves out documents with the word "letter", not those with "letterhead", also when a topic
+    name is the only other term."""
+    insurance = TopicFactory(owner=alice, name="Insurance")
+    file(DocumentFactory(owner=alice, title="Policy", text="letterhead of the insurer"), insurance)
+    file(DocumentFactory(owner=alice, title="Claim", text="career change"), insurance)
+    file(DocumentFactory(owner=alice, title="Cover", text="a letter about cover"), insurance)
+    assert titles(alice_api, "insurance -letter") == {"Policy", "Claim"}
+    assert titles(alice_api, "insurance -car") == {"Policy", "Claim", "Cover"}
+    assert titles(alice_api, 'insurance -"letter about"') == {"Policy", "Claim"}
+
+
 def test_letters_without_a_separate_accent_are_unaccented_in_topic_names(alice, alice_api):
     """UI-01: "soknad" names "Søknad" and "strasse" names "Straße", as PostgreSQL's unaccent reads them in text."""
-    for number, name in enumerate(("Søknad", "Straße", "İstanbul", "Łódź")):
+    for number, name in enumerate(("Søknad", "Straße", "İstanbul", "Łódź", "Ħamrun")):
         document = DocumentFactory(owner=alice, title=f"Paper {number}", text="nothing to see")
         file(document, TopicFactory(owner=alice, name=name))
     assert titles(alice_api, "soknad") == {"Paper 0"}
     assert titles(alice_api, "strasse") == {"Paper 1"}
     assert titles(alice_api, "istanbul") == {"Paper 2"}
     assert titles(alice_api, "lodz") == {"Paper 3"}
+    assert titles(alice_api, "hamrun") == {"Paper 4"}
