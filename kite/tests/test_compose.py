@@ -62,3 +62,24 @@ def test_app_services_share_one_environment_naming_every_setting():
         "ALLOWED_HOSTS",
     ):
         assert variable in environments[0]
+
+
+def test_gunicorn_run_from_the_project_root_reads_kites_settings():
+    """compose's image, `make run` and `make bench` all start gunicorn in the project's root, where it reads
+    gunicorn.conf.py: a bulk action over 10,000 documents (about 17 s here) must not meet gunicorn's default
+    30-second timeout, which kills the worker and rolls the action back."""
+    import subprocess
+    import sys
+
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    printed = subprocess.run(
+        [str(gunicorn), "--print-config", "kite.wsgi"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    config = {name.strip(): value.strip() for name, value in (line.split("=", 1) for line in printed.splitlines())}
+    assert config["config"] == "./gunicorn.conf.py"
+    assert int(config["timeout"]) > 30
