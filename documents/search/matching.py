@@ -30,7 +30,7 @@ from django.db.models.functions import Greatest, Left, Lower, StrIndex, Substr
 
 from documents.search.fallback import fallback_search
 from documents.search.index import CONFIG, OWNER_TSQUERY
-from documents.search.query import Term, first_word, parse, tsquery_source
+from documents.search.query import Term, parse, snippet_word, tsquery_source
 from documents.search.snippets import SNIPPET_WINDOW_CHARS, SNIPPET_WINDOW_LEAD, START, STOP, SnippetField
 from topics.models import DocumentTopic, Topic
 
@@ -242,7 +242,7 @@ def _postgresql_search(queryset: QuerySet, groups, owner_id: int) -> QuerySet:
     query = SearchQuery(tsquery_source(groups), config=CONFIG, search_type="raw")
     named = _topics_named(owner_id, groups)
     indexed, conditions = _topic_conditions(queryset, owner_id, groups, named) if named.topics else (groups, [])
-    needle = first_word(groups)
+    needle = snippet_word(groups)
     if needle:
         # The needle is unaccented and has no plural ending, so the text is looked through unaccented too.
         unaccented = Func(F("text"), function="unaccent", output_field=TextField())

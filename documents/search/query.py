@@ -63,13 +63,11 @@ def tsquery_source(groups: tuple[tuple[Term, ...], ...]) -> str:
     return " & ".join("(" + " | ".join(operand(term) for term in group) + ")" for group in groups)
 
 
-def first_word(groups: tuple[tuple[Term, ...], ...]) -> str:
-    """The first wanted word as `word_stem` makes it: where its snippet's window is looked for."""
-    for group in groups:
-        for term in group:
-            if not term.negated:
-                return word_stem(term.words[0])
-    return ""
+def snippet_word(groups: tuple[tuple[Term, ...], ...]) -> str:
+    """The wanted word a snippet's window is looked for around, as `word_stem` makes it: the longest (the first of
+    the longest), so that in "the specification" it is not "the", which search ignores and every text has."""
+    words = [word for group in groups for term in group if not term.negated for word in term.words]
+    return word_stem(max(words, key=len)) if words else ""
 
 
 def fold(text: str) -> str:

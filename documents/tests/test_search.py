@@ -206,6 +206,14 @@ def test_snippet_is_short_and_centred_on_the_match_in_a_long_text(alice):
     assert len(document.search_snippet) <= search.SNIPPET_MAX_CHARS + 100
 
 
+def test_a_snippet_is_centred_on_the_searched_word_not_on_a_word_search_ignores(alice):
+    """UI-01: "the zeppelin" shows where "zeppelin" is, not the first "the" of the text."""
+    filler = "lorem ipsum dolor sit amet " * 400
+    DocumentFactory(owner=alice, title="Long", text="the start. " + filler + "a zeppelin landed safely " + filler)
+    (document,) = found(alice, "the zeppelin")
+    assert "<mark>zeppelin</mark>" in document.search_snippet
+
+
 def test_snippet_escapes_the_document_text(alice):
     """SEC-06: extracted text is untrusted; in the snippet only <mark> is markup and everything else is escaped."""
     hostile = (
