@@ -119,14 +119,21 @@ def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> Named:
     }
     with connection.cursor() as cursor:
         cursor.execute(TOPICS_SQL.format(table=connection.ops.quote_name(Topic._meta.db_table)), params)
-        for topic_id, name, ignored, spelt in cursor.fetchall():
-            words = tuple(_NAME_WORD.findall(name))
-            for term, text, whole_only in zip(terms, spelt, ignored, strict=True):
-                sought = tuple(_NAME_WORD.findall(text))
-                if whole_only:
-                    named.ignored.add(term)
-                if sought and (words == sought if whole_only else _contains(words, sought)):
-                    named.topics.setdefault(term, []).append(topic_id)
+        rows = cursor.fetchall()
+    if not rows:
+        return named
+    # Every row carries the same answers about the terms: read them once.
+    _, _, ignored, spelt = rows[0]
+    wanted = [
+        (term, tuple(_NAME_WORD.findall(text)), whole_only)
+        for term, text, whole_only in zip(terms, spelt, ignored, strict=True)
+    ]
+    named.ignored = {term for term, _, whole_only in wanted if whole_only}
+    for topic_id, name, _, _ in rows:
+        words = tuple(_NAME_WORD.findall(name))
+        for term, sought, whole_only in wanted:
+            if sought and (words == sought if whole_only else _contains(words, sought)):
+                named.topics.setdefault(term, []).append(topic_id)
     return named
 
 

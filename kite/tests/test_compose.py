@@ -1,6 +1,8 @@
 """compose.yaml is valid Compose and describes Kite's production shape (docs/requirements.md, Production shape)."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import check_jsonschema
@@ -68,9 +70,6 @@ def test_gunicorn_run_from_the_project_root_reads_kites_settings():
     """compose's image, `make run` and `make bench` all start gunicorn in the project's root, where it reads
     gunicorn.conf.py: a bulk action over 10,000 documents (about 17 s here) must not meet gunicorn's default
     30-second timeout, which kills the worker and rolls the action back."""
-    import subprocess
-    import sys
-
     gunicorn = Path(sys.executable).parent / "gunicorn"
     printed = subprocess.run(
         [str(gunicorn), "--print-config", "kite.wsgi"],
