@@ -30,7 +30,7 @@ from django.db.models.functions import Greatest, Left, Lower, StrIndex, Substr
 
 from documents.search.fallback import fallback_search
 from documents.search.index import CONFIG, OWNER_TSQUERY
-from documents.search.query import Term, parse, snippet_word, tsquery_source
+from documents.search.query import Term, parse, tsquery_source, word_stem
 from documents.search.snippets import SNIPPET_WINDOW_CHARS, SNIPPET_WINDOW_LEAD, START, STOP, SnippetField
 from topics.models import DocumentTopic, Topic
 
@@ -74,18 +74,27 @@ def owner_match(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> Matches:
 _NAME_WORD = re.compile(r"[^\W_]+")
 
 
-# The topics a person sees, with whether each term is made only of words search ignores (English "the", "it"):
-# such a term names only a topic it spells whole. The names and the terms come back lower-cased and without their
-# accents, by PostgreSQL's own unaccent, as a document's words are read. One small statement; through the ORM's
-# expressions it cost several milliseconds of Python on every search.
+# The topics a person sees (one row each, or a single row without a topic when they have none), and what
+# PostgreSQL says of the search's terms: whether each is made only of words search ignores (English "the", "it"),
+# so names only a topic it spells whole; each term lower-cased and without its accents, by PostgreSQL's own
+# unaccent, as the names are and as a document's words are read; and the wanted words search does not ignore, so
+# spelt, which a snippet is centred on. One small statement; through the ORM's expressions it cost several
+# milliseconds of Python on every search.
 TOPICS_SQL = """
-SELECT id, lower(unaccent(name)),
-  ARRAY(SELECT numnode(to_tsquery(%(config)s::regconfig, source)) = 0
-          FROM unnest(%(sources)s::text[]) WITH ORDINALITY AS given(source, number) ORDER BY number),
-  ARRAY(SELECT lower(unaccent(spelt))
-          FROM unnest(%(spelt)s::text[]) WITH ORDINALITY AS given(spelt, number) ORDER BY number)
-  FROM {table} WHERE owner_id = %(owner)s OR owner_id IS NULL
+SELECT topic.id, lower(unaccent(topic.name)), terms.ignored, terms.spelt, terms.kept
+  FROM (SELECT
+          ARRAY(SELECT numnode(to_tsquery(%(config)s::regconfig, source)) = 0
+                  FROM unnest(%(sources)s::text[]) WITH ORDINALITY AS given(source, number) ORDER BY number)
+            AS ignored,
+          ARRAY(SELECT lower(unaccent(spelt))
+                  FROM unnest(%(spelt)s::text[]) WITH ORDINALITY AS given(spelt, number) ORDER BY number) AS spelt,
+          ARRAY(SELECT lower(unaccent(word))
+                  FROM unnest(%(words)s::text[]) WITH ORDINALITY AS given(word, number)
+                 WHERE numnode(plainto_tsquery(%(config)s::regconfig, word)) > 0 ORDER BY number) AS kept) AS terms
+  LEFT JOIN {table} AS topic ON topic.owner_id = %(owner)s OR topic.owner_id IS NULL
 """
+# The wanted words asked about for the snippet: the first that search does not ignore is the one used.
+SNIPPET_CANDIDATES = 20
 
 
 @dataclass
@@ -95,6 +104,9 @@ class Named:
 
     topics: dict[Term, list[int]] = field(default_factory=dict)
     ignored: set[Term] = field(default_factory=set)
+    # The first wanted word search does not ignore, unaccented and without a plural ending: where a snippet's
+    # window is looked for ("zeppelin" in "the zeppelin"), "" when there is none.
+    snippet_word: str = ""
 
 
 def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> Named:
@@ -115,21 +127,25 @@ def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> Named:
         "config": CONFIG,
         "owner": owner_id,
         "sources": [tsquery_source(((replace(term, negated=False, phrase=True),),)) for term in terms],
-        "spelt": [" ".join(term.words) for term in terms],
+        "spelt": [term.text for term in terms],
+        "words": list(
+            dict.fromkeys(word for group in groups for term in group if not term.negated for word in term.words)
+        )[:SNIPPET_CANDIDATES],
     }
     with connection.cursor() as cursor:
         cursor.execute(TOPICS_SQL.format(table=connection.ops.quote_name(Topic._meta.db_table)), params)
         rows = cursor.fetchall()
-    if not rows:
-        return named
     # Every row carries the same answers about the terms: read them once.
-    _, _, ignored, spelt = rows[0]
+    _, _, ignored, spelt, kept = rows[0]
+    named.snippet_word = word_stem(kept[0]) if kept else ""
     wanted = [
         (term, tuple(_NAME_WORD.findall(text)), whole_only)
         for term, text, whole_only in zip(terms, spelt, ignored, strict=True)
     ]
     named.ignored = {term for term, _, whole_only in wanted if whole_only}
-    for topic_id, name, _, _ in rows:
+    for topic_id, name, *_ in rows:
+        if topic_id is None:
+            continue  # the person sees no topic
         words = tuple(_NAME_WORD.findall(name))
         for term, sought, whole_only in wanted:
             if sought and (words == sought if whole_only else _contains(words, sought)):
@@ -137,8 +153,9 @@ def _topics_named(owner_id: int, groups: tuple[tuple[Term, ...], ...]) -> Named:
     return named
 
 
-# An English plural ending that can follow the singular: "taxes", "boxes", "churches", "buses"; not "notes".
-_ES_PLURAL = re.compile(r"(?:[sxz]|ch|sh)es$")
+# Where "-es" is an English plural ending ("taxes", "churches", "classes", "buses", "bonuses"), not the end of the
+# singular and an "-s" ("notes", "houses", "cases", "horses").
+_ES_PLURAL = re.compile(r"(?:[xz]|ch|sh|ss|[^aeiou]us)es$")
 
 
 @lru_cache(maxsize=4096)
@@ -249,7 +266,7 @@ def _postgresql_search(queryset: QuerySet, groups, owner_id: int) -> QuerySet:
     query = SearchQuery(tsquery_source(groups), config=CONFIG, search_type="raw")
     named = _topics_named(owner_id, groups)
     indexed, conditions = _topic_conditions(queryset, owner_id, groups, named) if named.topics else (groups, [])
-    needle = snippet_word(groups)
+    needle = named.snippet_word
     if needle:
         # The needle is unaccented and has no plural ending, so the text is looked through unaccented too.
         unaccented = Func(F("text"), function="unaccent", output_field=TextField())

@@ -63,13 +63,6 @@ def tsquery_source(groups: tuple[tuple[Term, ...], ...]) -> str:
     return " & ".join("(" + " | ".join(operand(term) for term in group) + ")" for group in groups)
 
 
-def snippet_word(groups: tuple[tuple[Term, ...], ...]) -> str:
-    """The wanted word a snippet's window is looked for around, as `word_stem` makes it: the longest (the first of
-    the longest), so that in "the specification" it is not "the", which search ignores and every text has."""
-    words = [word for group in groups for term in group if not term.negated for word in term.words]
-    return word_stem(max(words, key=len)) if words else ""
-
-
 def fold(text: str) -> str:
     """`text` without its accents, one character for each character ("Résumé" → "Resume"), so that what is
     found in the folded text is at the same place in the text."""

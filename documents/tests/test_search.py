@@ -214,6 +214,20 @@ def test_a_snippet_is_centred_on_the_searched_word_not_on_a_word_search_ignores(
     assert "<mark>zeppelin</mark>" in document.search_snippet
 
 
+def test_a_snippet_is_centred_on_the_first_searched_word_the_text_can_have(alice):
+    """UI-01: beside a longer word search ignores ("because") or another `or` branch, the snippet still shows the
+    first wanted word; a ligature in the text ("ﬁle") is read as its letters, as search reads it."""
+    filler = "lorem ipsum dolor sit amet " * 400
+    DocumentFactory(owner=alice, title="Long", text="because of this. " + filler + "a zeppelin cat tax here " + filler)
+    DocumentFactory(owner=alice, title="Ligature", text="intro " + filler + "the ﬁle cabinet " + filler)
+    (document,) = found(alice, "tax because")
+    assert "<mark>tax</mark>" in document.search_snippet
+    (document,) = found(alice, "cat or encyclopedia")
+    assert "<mark>cat</mark>" in document.search_snippet
+    (document,) = found(alice, "cabinet")
+    assert "<mark>cabinet</mark>" in document.search_snippet
+
+
 def test_snippet_escapes_the_document_text(alice):
     """SEC-06: extracted text is untrusted; in the snippet only <mark> is markup and everything else is escaped."""
     hostile = (
