@@ -17,7 +17,9 @@ CONFIG = "kite_search"
 # Only the opening of very long texts is indexed: a tsvector may not exceed 1 MB.
 INDEXED_TEXT_CHARS = 200_000
 INDEXED_NOTES_CHARS = 100_000
-RANKED_TEXT_CHARS = 500
+# The opening of the text that ranks (its first line or two): the rank vector is read for every match, so it
+# stays small enough to keep a row narrow (migration 0016).
+RANKED_TEXT_CHARS = 120
 NAME_SEPARATORS = "._-+~,;:()[]{}#@&=!'"
 # SQL functions (migration 0006) that prefix each word of a tsvector or tsquery with "<owner id>:".
 OWNER_TSVECTOR = "kite_owner_tsvector"
