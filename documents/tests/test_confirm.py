@@ -1,8 +1,15 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from conftest import post_to_storage, request_upload, upload_document
 from documents.models import Document
 from quotas.models import Quota
+
+
+def is_confirm_statement(sql: str) -> bool:
+    """Whether `sql` is the one statement of documents.confirming."""
+    return sql.lstrip().startswith("WITH upload AS MATERIALIZED") and "FOR UPDATE" in sql and "INSERT INTO" in sql
 
 
 def test_confirm_charges_the_exact_size_and_queues(alice, alice_api, unique_bytes):
@@ -87,12 +94,14 @@ def test_confirm_answers_with_topics_chosen_during_the_upload(alice, alice_api, 
     assert plain["topics"] == []
 
 
-def test_confirm_reads_and_locks_the_document_once(alice, alice_api, unique_bytes, django_assert_num_queries):
-    """D-05, LIFE-06: a confirm costs the token, then one transaction (savepoint here, inside the test's own) with
-    one locked read, the charge, the state change and its line in the activity log; storage is asked before any
-    row is locked."""
+def test_confirm_is_the_token_and_one_statement(alice, alice_api, unique_bytes):
+    """D-05, LIFE-06: on PostgreSQL a confirm costs the token, then one statement (documents.confirming) that
+    locks the document, charges the quota, confirms the document and writes its line in the activity log; storage
+    is asked before any row is locked."""
     alice_api.get("/api/quota/")  # the token's last use is recorded once a minute at most
     document = upload_document(alice_api, unique_bytes(99), confirm=False)
-    with django_assert_num_queries(7):
+    with CaptureQueriesContext(connection) as queries:
         confirm = alice_api.post(f"/api/documents/{document['id']}/confirm/")
     assert confirm.status_code == 200 and confirm.json()["state"] == "queued"
+    assert len(queries) == 2, [query["sql"] for query in queries]
+    assert is_confirm_statement(queries[1]["sql"])
