@@ -1,6 +1,6 @@
 import django.contrib.postgres.search
 import django.db.models.functions.text
-from django.db import NotSupportedError, migrations, models, transaction
+from django.db import DatabaseError, migrations, models, transaction
 from django.db.models.sql import Query
 
 import documents.search
@@ -72,12 +72,13 @@ def rank_vector(text_chars):
 
 
 def lz4_supported(schema_editor) -> bool:
-    """Whether this PostgreSQL was built with LZ4 (most packages are): asked by trying, in a savepoint."""
+    """Whether this PostgreSQL was built with LZ4 (most packages are): asked by trying, in a savepoint. Any
+    refusal (no LZ4, or no right to make a temporary table) means PostgreSQL's default compression."""
     try:
         with transaction.atomic(using=schema_editor.connection.alias):
             schema_editor.execute("CREATE TEMPORARY TABLE kite_lz4_probe (t text COMPRESSION lz4) ON COMMIT DROP")
             schema_editor.execute("DROP TABLE kite_lz4_probe")
-    except NotSupportedError:
+    except DatabaseError:
         return False
     return True
 

@@ -9,7 +9,7 @@ from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connections
 from django.db.models import F, OrderBy, QuerySet
 
-from kite.parsing import is_whole_number
+from kite.parsing import MAX_ID, is_whole_number
 
 
 class SearchPaginator(Paginator):
@@ -17,9 +17,10 @@ class SearchPaginator(Paginator):
 
     Ranking already visits every match, so the separate COUNT a paginator runs would only search again. The
     first query gathers each match's id and sort keys once (the rank from the in-row rank vector, the date, the
-    id) in a materialized common table expression, then counts them and keeps the page's best with a bounded
-    (top-N) sort: ``WITH matches AS MATERIALIZED (…) SELECT pk, (SELECT count(*) FROM matches) FROM matches
-    ORDER BY … LIMIT … OFFSET …``. Sorting every match in full, as a window count needs, cost a third of a
+    id) in a common table expression, then counts them and keeps the page's best with a bounded (top-N) sort:
+    ``WITH matches AS (…) SELECT pk, (SELECT count(*) FROM matches) FROM matches ORDER BY … LIMIT … OFFSET …``.
+    Named twice, the expression is materialized, evaluated once (PostgreSQL does so unasked; the keyword that
+    asks for it would shut out SQLite before 3.35, which Django still supports). Sorting every match in full, as a window count needs, cost a third of a
     common word's query. The inner query has no order of its own, so PostgreSQL never walks a column's index in
     the hope of stopping early (for a search sorted by date, title or size that meant testing every row's
     vector): it finds the matches through the search index. The second query fetches the listed rows alone,
@@ -40,7 +41,10 @@ class SearchPaginator(Paginator):
         if not self._searching() or not is_whole_number(str(number)) or int(number) < 1:
             return super().page(number)
         number = int(number)
-        ranked = self._ranked(bottom=(number - 1) * self.per_page)
+        bottom = (number - 1) * self.per_page
+        if bottom > MAX_ID:  # no search has that many matches, and the database could not take such an offset
+            return super().page(number)
+        ranked = self._ranked(bottom=bottom)
         if not ranked and number > 1:
             return super().page(number)  # past the end: count, and answer as any paginator does
         self.count = ranked[0][1] if ranked else 0
@@ -62,7 +66,7 @@ class SearchPaginator(Paginator):
         ordering = ", ".join(_order_sql(f"o{index}", item) for index, item in enumerate(order))
         with connections[inner.db].cursor() as cursor:
             cursor.execute(
-                f"WITH matches (pk, {columns}) AS MATERIALIZED ({sql}) "
+                f"WITH matches (pk, {columns}) AS ({sql}) "
                 f"SELECT pk, (SELECT count(*) FROM matches) FROM matches ORDER BY {ordering} LIMIT %s OFFSET %s",
                 (*params, self.per_page, bottom),
             )

@@ -302,7 +302,7 @@ def test_list_page_search_pages_and_counts_exactly(client, alice):
     first = client.get("/documents/", {"q": "zeppelin"})
     assert first.context["page"].paginator.count == 27 and len(first.context["page"].object_list) == 25
     assert "27 documents found" in first.content.decode()
-    for page in ("2", "99"):
+    for page in ("2", "99", str(2**63 - 1), "9" * 20):
         last = client.get("/documents/", {"q": "zeppelin", "page": page}).context["page"]
         assert last.number == 2 and len(last.object_list) == 2 and last.paginator.count == 27
     odd = client.get("/documents/", {"q": "zeppelin", "page": "x"}).context["page"]
@@ -350,6 +350,8 @@ def test_search_pages_count_every_match(alice_api, alice):
         "results": [],
     }
     assert alice_api.get("/api/documents/", {"q": "zeppelin", "page_size": 3, "page": 4}).status_code == 404
+    for huge in (922337203685477581, 2**63 - 1, 10**20):  # past any offset the database can take
+        assert alice_api.get("/api/documents/", {"q": "zeppelin", "page_size": 10, "page": huge}).status_code == 404
 
 
 def test_text_changes_are_searchable_at_once(alice):
