@@ -20,8 +20,8 @@ class SearchPaginator(Paginator):
     id) in a common table expression, then counts them and keeps the page's best with a bounded (top-N) sort:
     ``WITH matches AS (…) SELECT pk, (SELECT count(*) FROM matches) FROM matches ORDER BY … LIMIT … OFFSET …``.
     Named twice, the expression is materialized, evaluated once (PostgreSQL does so unasked; the keyword that
-    asks for it would shut out SQLite before 3.35, which Django still supports). Sorting every match in full, as a window count needs, cost a third of a
-    common word's query. The inner query has no order of its own, so PostgreSQL never walks a column's index in
+    asks for it would shut out SQLite before 3.35, which Django still supports). Sorting every match in full,
+    as a window count needs, cost a third of a common word's query. The inner query has no order of its own, so PostgreSQL never walks a column's index in
     the hope of stopping early (for a search sorted by date, title or size that meant testing every row's
     vector): it finds the matches through the search index. The second query fetches the listed rows alone,
     with their snippets and topics, by primary key. Other querysets are paged as usual.
