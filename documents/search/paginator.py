@@ -15,16 +15,16 @@ from kite.parsing import MAX_ID, is_whole_number
 class SearchPaginator(Paginator):
     """Pages search results in two small queries: the page's ids with the number of matches, then their rows.
 
-    Ranking already visits every match, so the separate COUNT a paginator runs would only search again. The
-    first query gathers each match's id and sort keys once (the rank from the in-row rank vector, the date, the
-    id) in a common table expression, then counts them and keeps the page's best with a bounded (top-N) sort:
-    ``WITH matches AS (…) SELECT pk, (SELECT count(*) FROM matches) FROM matches ORDER BY … LIMIT … OFFSET …``.
-    Named twice, the expression is materialized, evaluated once (PostgreSQL does so unasked; the keyword that
-    asks for it would shut out SQLite before 3.35, which Django still supports). Sorting every match in full,
-    as a window count needs, cost a third of a common word's query. The inner query has no order of its own, so PostgreSQL never walks a column's index in
-    the hope of stopping early (for a search sorted by date, title or size that meant testing every row's
-    vector): it finds the matches through the search index. The second query fetches the listed rows alone,
-    with their snippets and topics, by primary key. Other querysets are paged as usual.
+    Ranking already visits every match, so the separate COUNT a paginator runs would only search again. The first
+    query gathers each match's id and sort keys once (the rank from the in-row rank vector, the date, the id) in a
+    common table expression, then counts them and keeps the page's best with a bounded (top-N) sort: ``WITH matches
+    AS (…) SELECT pk, (SELECT count(*) FROM matches) FROM matches ORDER BY … LIMIT … OFFSET …``. Named twice, the
+    expression is materialized, evaluated once (PostgreSQL does so unasked; the keyword that asks for it would shut
+    out SQLite before 3.35, which Django still supports). Sorting every match in full, as a window count needs, cost
+    a third of a common word's query. The inner query has no order of its own, so PostgreSQL never walks a column's
+    index in the hope of stopping early (for a search sorted by date, title or size that meant testing every row's
+    vector): it finds the matches through the search index. The second query fetches the listed rows alone, with
+    their snippets and topics, by primary key. Other querysets are paged as usual.
 
     One reliance on Django's Paginator, named here: its `count` is a cached property, so assigning `count`
     fills that cache and a later `page.paginator.count` asks nothing more.
