@@ -20,7 +20,6 @@ from functools import cache
 
 from django.db import connections
 from django.db.models import Field, GeneratedField
-from django.db.models.expressions import Col
 from django.utils import timezone
 
 from activity.models import Event
@@ -33,11 +32,6 @@ from topics.models import DocumentTopic
 def _fields() -> tuple[Field, ...]:
     """The document's columns an answer reads: all but the search vectors, which the default manager defers."""
     return tuple(field for field in Document._meta.concrete_fields if not isinstance(field, GeneratedField))
-
-
-@cache
-def _attnames() -> list[str]:
-    return [field.attname for field in _fields()]
 
 
 @cache
@@ -103,22 +97,9 @@ WITH upload AS MATERIALIZED (
 SELECT {answer}, EXISTS (
     SELECT 1 FROM {q(DocumentTopic._meta.db_table)} AS assignment
     WHERE assignment.{column(DocumentTopic, "document")} = confirmed.{d["id"]}
-)
+) AS has_topics
 FROM confirmed
 """
-
-
-@cache
-def _converters(alias: str) -> list[tuple[int, list, Col]]:
-    """What the ORM would apply to each column it reads (none, for these columns on PostgreSQL today)."""
-    connection = connections[alias]
-    found: list[tuple[int, list, Col]] = []
-    for index, field in enumerate(_fields()):
-        col = field.get_col(Document._meta.db_table)
-        converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-        if converters:
-            found.append((index, converters, col))
-    return found
 
 
 def confirm_in_one_statement(
@@ -131,7 +112,6 @@ def confirm_in_one_statement(
         document_id = uuid.UUID(str(document_id))
     except ValueError:
         return None
-    connection = connections[alias]
     now = timezone.now()
     params = {
         "document": document_id,
@@ -145,14 +125,9 @@ def confirm_in_one_statement(
         "now": now,
         "action": Event.Action.CONFIRM.value,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(_statement(alias), params)
-        row = cursor.fetchone()
-    if row is None:
+    # A raw query builds the document as the ORM does (its columns' converters, the vectors deferred) and keeps
+    # `has_topics` as an attribute.
+    document = next(iter(Document.objects.using(alias).raw(_statement(alias), params)), None)
+    if document is None:
         return None
-    *values, has_topics = row
-    for index, converters, col in _converters(alias):
-        for converter in converters:
-            values[index] = converter(values[index], col, connection)
-    document = Document.from_db(alias, _attnames(), values)
-    return document, bool(has_topics)
+    return document, bool(getattr(document, "has_topics"))  # noqa: B009  # an attribute of this query only
