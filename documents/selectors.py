@@ -13,6 +13,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.http import QueryDict
 from django.utils import timezone
@@ -119,20 +120,23 @@ class DocumentFilter(django_filters.FilterSet):
 
     def filter_topic(self, queryset: DocumentQuerySet, name: str, value: list) -> DocumentQuerySet:
         """Documents filed under any of the topics (a suggestion of one is not filing), or, for `none`, under no
-        topic at all. One topic keeps the plain join its index serves; several, or `none`, ask per document."""
+        topic at all. One topic keeps the plain join its index serves; several, or `none`, ask per document.
+
+        The assignments are asked through their copy of their document's owner and trash state (always the
+        document's, and the list holds only the person's live documents): each question is then a probe of an
+        index of the person's own filing, never of everybody's filing under a system topic."""
         if not value:
             return queryset
         ids = [item for item in value if item != NO_TOPIC]
         if ids and len(ids) == 1 and NO_TOPIC not in value:
-            # The assignment's copy of its document's owner and trash state (always the document's) lets each of
-            # the newest documents be looked up in the topic's index of filed, live documents alone.
+            # Each of the newest documents is looked up in the topic's index of filed, live documents alone.
             return queryset.filter(
                 assignments__topic_id=ids[0],
                 assignments__source__in=DocumentTopic.FILING_SOURCES,
                 assignments__document_owner=self.request.user,
                 assignments__document_live=True,
             )
-        filed = DocumentTopic.objects.filter(document=OuterRef("pk"), source__in=DocumentTopic.FILING_SOURCES)
+        filed = DocumentTopic.objects.filed_live_of(self.request.user).filter(document=OuterRef("pk"))
         conditions = [Q(Exists(filed.filter(topic_id__in=ids)))] if ids else []
         if NO_TOPIC in value:
             conditions.append(~Q(Exists(filed)))
@@ -149,26 +153,67 @@ class DocumentFilter(django_filters.FilterSet):
         return self._index_counted(queryset.order_by(*(BEST_MATCH if self.searching else ORDERINGS[DEFAULT_ORDERING])))
 
     def _index_counted(self, queryset: DocumentQuerySet) -> DocumentQuerySet:
-        """A list narrowed by one topic and nothing else is counted from the topic's index of the person's filed,
-        live documents (DocumentTopic.filed_live), not by joining every document filed under the topic: a flat
-        count however large the library. That holds for the lists Kite shows, recognised by their conditions: the
-        API's (every live document) and the page's (uploads left out: those under the topic, rare, are found
-        through an index of the documents' state and not counted). Any other list is counted by its own query."""
+        """A list narrowed by topics and nothing else is counted from the indexes of the person's filed, live
+        documents (`TopicsCount`), not by asking each of their documents: a count that reads the person's filing
+        alone. That holds for the lists Kite shows, recognised by their conditions: the API's (every live document)
+        and the page's (uploads left out: those under a topic, rare, are found through an index of the documents'
+        state). Any other list is counted by its own query."""
         topics = self.form.cleaned_data.get("topic") or []
-        if len(topics) != 1 or topics[0] == NO_TOPIC:
+        if not topics:
             return queryset
         user = self.request.user
-        filed = DocumentTopic.objects.filed_live(topic_id=topics[0], owner=user)
         live = Document.objects.owned_by(user)
-        uploads = live.filter(state=Document.State.UPLOADING)
-        for listed, counted in ((live, filed), (live.stored(), filed.exclude(document__in=uploads))):
-            if queryset.query.where == self.filter_topic(listed, "topic", topics).query.where:
-                return queryset.counted_by(counted)
+        for listed, stored in ((live, False), (live.stored(), True)):
+            if _same_conditions(queryset, self.filter_topic(listed, "topic", topics)):
+                return queryset.counted_by(TopicsCount(user, topics, listed, stored=stored))
         return queryset
 
     @property
     def searching(self) -> bool:
         return bool(self.form.cleaned_data.get("q"))
+
+
+def _same_conditions(one: QuerySet, other: QuerySet) -> bool:
+    """Whether the two querysets select with the same conditions, as SQL: a subquery's expression compares equal
+    only to itself, so two filters built alike are compared by what they ask the database."""
+    if one.query.where == other.query.where:
+        return True
+    try:
+        compiled = [query.query.get_compiler(using=query.db).compile(query.query.where) for query in (one, other)]
+    except (EmptyResultSet, FullResultSet):
+        return False
+    return compiled[0] == compiled[1]
+
+
+class TopicsCount:
+    """How many of `listed` (a person's live documents, or those of them stored) are filed under any of `topics`
+    (ids, and `none` for under no topic), counted from the person's filing (`DocumentTopic.filed_live_of`): each
+    topic's documents from its index, several topics' without the documents filed under two of them twice, and
+    those under no topic as the list's documents less those under any.
+
+    The assignments of uploads still in flight are left out when `listed` leaves the uploads out (a topic set by
+    hand before the upload ends); they are few, and found through an index of the documents' state.
+    """
+
+    def __init__(self, user, topics: list, listed: DocumentQuerySet, *, stored: bool) -> None:
+        self.ids = [item for item in topics if item != NO_TOPIC]
+        self.none = NO_TOPIC in topics
+        self.listed = listed
+        self.filed = DocumentTopic.objects.filed_live_of(user)
+        if stored:
+            self.filed = self.filed.exclude(
+                document__in=Document.objects.owned_by(user).filter(state=Document.State.UPLOADING)
+            )
+
+    def count(self) -> int:
+        total = 0
+        if len(self.ids) == 1:
+            total += self.filed.filter(topic_id=self.ids[0]).count()  # a document is filed once under a topic
+        elif self.ids:
+            total += self.filed.filter(topic_id__in=self.ids).values("document").distinct().count()
+        if self.none:  # none of the documents filed under no topic is filed under one of the ids
+            total += self.listed.count() - self.filed.values("document").distinct().count()
+        return total
 
 
 def document_filter(params: QueryDict, queryset: DocumentQuerySet, request, *, lenient: bool) -> DocumentFilter:

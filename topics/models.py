@@ -56,9 +56,13 @@ class DocumentTopicQuerySet(models.QuerySet):
     def filed_live(self, *, topic_id: int, owner) -> DocumentTopicQuerySet:
         """`owner`'s documents outside the trash filed under the topic, from the assignments alone: their count
         is read from one small index (document_topic_filed_live), however large the library."""
-        return self.filter(
-            topic_id=topic_id, document_owner=owner, document_live=True, source__in=DocumentTopic.FILING_SOURCES
-        )
+        return self.filed_live_of(owner).filter(topic_id=topic_id)
+
+    def filed_live_of(self, owner) -> DocumentTopicQuerySet:
+        """`owner`'s filing of their documents outside the trash, from the assignments alone (which carry their
+        document's owner and trash state): one topic's through document_topic_filed_live, every topic's through
+        document_topic_owner_filed."""
+        return self.filter(document_owner=owner, document_live=True, source__in=DocumentTopic.FILING_SOURCES)
 
 
 class DocumentTopic(models.Model):
@@ -108,6 +112,20 @@ class DocumentTopic(models.Model):
                 name="document_topic_filed_live",
                 # FILING_SOURCES, in its order: PostgreSQL uses the index for queries that name the same list.
                 condition=Q(document_live=True, source__in=("manual", "llm", "builtin")),
+            ),
+            # One person's live documents filed under any topic: those filed under none (the list's `topic=none`)
+            # are the others, whoever else has filed documents under the system topics.
+            models.Index(
+                fields=["document_owner", "document"],
+                name="document_topic_owner_filed",
+                condition=Q(document_live=True, source__in=("manual", "llm", "builtin")),
+            ),
+            # One person's live documents filed under a topic by hand, which the built-in classifier learns from:
+            # the topic page's count of them reads this index, not every filing's row to find its source.
+            models.Index(
+                fields=["topic", "document_owner", "document"],
+                name="document_topic_taught_live",
+                condition=Q(document_live=True, source="manual"),
             ),
         ]
 

@@ -2,14 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from kite.errors import KiteError
 from topics import services
-from topics.api import topics_for
+from topics.api import count_of, topics_for
 from topics.forms import TopicForm
 from topics.models import DocumentTopic, Topic
 
@@ -33,15 +33,12 @@ def topic_list(request):
             messages.success(request, f"Topic “{form.cleaned_data['name']}” created.")
             return redirect("topics:list")
     # What the built-in classifier learns from: the person's documents with text filed under each topic by hand,
-    # outside the trash (as topics.classification.services._manual_examples).
-    taught = Q(
-        assignments__source=DocumentTopic.Source.MANUAL,
-        assignments__document__owner=request.user,
-        assignments__document__deleted_at__isnull=True,
-    ) & ~Q(assignments__document__text="")
-    topics = (
-        topics_for(request.user).annotate(learnt_from=Count("assignments", filter=taught)).order_by("owner", "name")
-    )
+    # outside the trash (as topics.classification.services._manual_examples), counted from the topic's filing index
+    # and only those documents' rows.
+    taught = DocumentTopic.objects.filter(
+        topic=OuterRef("pk"), document_owner=request.user, document_live=True, source=DocumentTopic.Source.MANUAL
+    ).exclude(document__text="")
+    topics = topics_for(request.user).annotate(learnt_from=count_of(taught)).order_by("owner", "name")
     return render(request, "topics/list.html", {"topics": topics, "form": form})
 
 
@@ -66,9 +63,7 @@ def topic_delete(request, pk):
     """D-17: GET asks for confirmation (and says how many documents are filed under the topic), POST deletes."""
     topic = _own_topic(request, pk)
     if request.method != "POST":
-        filed = (
-            topic.assignments.filed().filter(document__owner=request.user, document__deleted_at__isnull=True).count()
-        )
+        filed = DocumentTopic.objects.filed_live(topic_id=topic.pk, owner=request.user).count()
         return render(request, "topics/delete.html", {"topic": topic, "filed": filed})
     services.topic_delete(user=request.user, topic=topic)
     messages.success(request, f"Topic “{topic.name}” deleted.")

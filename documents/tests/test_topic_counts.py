@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -51,7 +52,18 @@ def counts(user, topic, api, page) -> dict[str, int]:
         "joined": listed.count(),
         "page": answer.context["page"].paginator.count,
         "joined, stored": listed.stored().count(),
+        **topic_list_counts(topic, api, page),
     }
+
+
+def topic_list_counts(topic, api, page) -> dict[str, int]:
+    """The topic's count in the topic list, from the API and from the topics page (0 where it is not listed)."""
+    listed = {item["id"]: item["document_count"] for item in api.get("/api/topics/").json()["results"]}
+    html = page.get("/topics/").content.decode()
+    start = html.find(f'data-topic-id="{topic.pk}"')
+    row = html[start : html.index("</tr>", start)] if start >= 0 else ""
+    shown = re.search(r"<td class=\"num\" data-document-count>(\d+)</td>", row)
+    return {"topics api": listed.get(topic.pk, 0), "topics page": int(shown.group(1)) if shown else 0}
 
 
 def assert_counted(user, topic, api, page, expected: int, stored: int | None = None) -> None:
@@ -62,6 +74,8 @@ def assert_counted(user, topic, api, page, expected: int, stored: int | None = N
         "joined": expected,
         "page": stored,
         "joined, stored": stored,
+        "topics api": expected,
+        "topics page": expected,
     }
 
 
@@ -358,3 +372,138 @@ def test_the_copy_is_kept_on_sqlite(tmp_path):
         [2, 2, one_trashed],
         [3, 3, live],
     ]
+
+
+def topic_list_plan(client, path: str) -> list[dict]:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    sql = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "topics_topic"."id"'))
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+        plan = cursor.fetchone()[0]
+    return list(_plan_nodes((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]))
+
+
+@pytest.mark.django_db(transaction=True)  # VACUUM, as autovacuum would have done, runs outside a transaction
+def test_the_topic_list_counts_from_the_filing_indexes_alone(alice, bob, alice_api, client):
+    """The topic list (API and page) counts each topic's documents from the index of filed, live assignments, and
+    what the page says the classifier learns from from the index of those filed by hand: a system topic that
+    holds everybody's documents costs what the person's own filings cost. Only the few documents filed by hand
+    are read, to see whether they have text. The plan is checked, not its speed (that is `make bench`)."""
+    shared, own = TopicFactory(owner=None, name="Letters"), TopicFactory(owner=alice, name="Insurance")
+    mine = Document.objects.bulk_create(
+        DocumentFactory.build(owner=alice, title=f"Letter {i}", text=f"Dear reader {i}") for i in range(300)
+    )
+    theirs = Document.objects.bulk_create(DocumentFactory.build(owner=bob, title=f"Other {i}") for i in range(3000))
+    DocumentTopic.objects.bulk_create(
+        DocumentTopic(document=document, topic=shared, source=DocumentTopic.Source.BUILTIN)
+        for document in [*mine[10:], *theirs]
+    )
+    DocumentTopic.objects.bulk_create(
+        DocumentTopic(document=document, topic=shared, source=DocumentTopic.Source.MANUAL) for document in mine[:10]
+    )
+    DocumentTopic.objects.bulk_create(
+        DocumentTopic(document=document, topic=own, source=DocumentTopic.Source.SUGGESTED) for document in mine[::2]
+    )
+    Document.objects.filter(pk__in=[document.pk for document in mine[:3]]).update(text="")
+    Document.objects.filter(pk=mine[-1].pk).update(deleted_at=timezone.now())  # in the trash
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE documents_document")
+        cursor.execute("VACUUM ANALYZE topics_documenttopic")
+
+    nodes = topic_list_plan(alice_api, "/api/topics/")
+    assert {node["Relation Name"] for node in nodes if "Relation Name" in node} == {
+        "topics_topic",
+        "topics_documenttopic",
+    }, nodes
+    scans = [node for node in nodes if node.get("Relation Name") == "topics_documenttopic"]
+    assert [(node["Node Type"], node["Index Name"]) for node in scans] == [
+        ("Index Only Scan", "document_topic_filed_live")
+    ], nodes
+    assert {item["name"]: item["document_count"] for item in alice_api.get("/api/topics/").json()["results"]} == {
+        "Letters": 299,
+        "Insurance": 0,
+    }
+
+    client.force_login(alice)
+    nodes = topic_list_plan(client, "/topics/")
+    scans = {node["Index Name"] for node in nodes if node.get("Relation Name") == "topics_documenttopic"}
+    assert scans == {"document_topic_filed_live", "document_topic_taught_live"}, nodes
+    assert not any(node["Node Type"] == "Seq Scan" for node in nodes if node.get("Relation Name") != "topics_topic")
+    page = client.get("/topics/").content.decode()
+    row = page[page.index(f'data-topic-id="{shared.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert '<td class="num" data-document-count>299</td>' in row
+    assert '<td class="num" data-learnt-from>7</td>' in row
+
+
+@pytest.mark.django_db(transaction=True)  # VACUUM, as autovacuum would have done, runs outside a transaction
+def test_several_topics_and_no_topic_are_counted_from_the_persons_filing(alice, bob, alice_api, client):
+    """A list filtered by several topics, by `none` or by both counts what it lists, from the assignments alone:
+    a document under two of the topics once, a suggestion as no filing, nothing in the trash, an upload filed by
+    hand in the API's count and not the page's, nobody else's filing under a system topic. The counts read the
+    person's filing through its indexes and never test each document (checked in the plans)."""
+    bills, letters = TopicFactory(owner=alice, name="Bills"), TopicFactory(owner=None, name="Letters")
+    manual, suggested = DocumentTopic.Source.MANUAL, DocumentTopic.Source.SUGGESTED
+    filing = {
+        "bill": [(bills, manual)],
+        "bill letter": [(bills, manual), (letters, DocumentTopic.Source.LLM)],
+        "letter": [(letters, DocumentTopic.Source.BUILTIN)],
+        "loose": [],
+        "suggested only": [(bills, suggested)],
+        "trashed bill": [(bills, manual)],
+        "trashed loose": [],
+        "uploading bill": [(bills, manual)],
+        "uploading loose": [],
+    }
+    for title, assignments in filing.items():
+        state = Document.State.UPLOADING if title.startswith("uploading") else Document.State.CLASSIFIED
+        document = DocumentFactory(owner=alice, title=title, state=state)
+        for topic, source in assignments:
+            DocumentTopic.objects.create(document=document, topic=topic, source=source)
+    Document.objects.filter(title__startswith="trashed").update(deleted_at=timezone.now())
+    theirs = Document.objects.bulk_create(DocumentFactory.build(owner=bob, title=f"Letter {i}") for i in range(3000))
+    DocumentTopic.objects.bulk_create(
+        DocumentTopic(document=document, topic=letters, source=DocumentTopic.Source.BUILTIN) for document in theirs[1:]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE documents_document")
+        cursor.execute("VACUUM ANALYZE topics_documenttopic")
+    client.force_login(alice)
+
+    def under(wanted) -> set[str]:
+        return {
+            title
+            for title, assignments in filing.items()
+            if not title.startswith("trashed")
+            and (
+                any(topic.pk in wanted and source != suggested for topic, source in assignments)
+                or ("none" in wanted and all(source == suggested for _, source in assignments))
+            )
+        }
+
+    for wanted in ([bills.pk, letters.pk], ["none"], [bills.pk, "none"], [letters.pk, "none", bills.pk]):
+        expected = under(wanted)
+        with CaptureQueriesContext(connection) as queries:
+            answer = alice_api.get("/api/documents/", {"topic": wanted, "page_size": 100}).json()
+        assert {row["title"] for row in answer["results"]} == expected, wanted
+        assert answer["count"] == len(expected), wanted
+        counts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(")]
+        # Counted from the assignments (a document count beside them for `none`), never by asking each document.
+        assert any('"documents_document"' not in sql.split(" WHERE ", 1)[0] for sql in counts), counts
+        assert not any('FROM "documents_document"' in sql and "EXISTS" in sql for sql in counts), counts
+        page = client.get("/documents/", {"topic": wanted, "page_size": 100})
+        stored = {title for title in expected if not title.startswith("uploading")}
+        assert {document.title for document, _ in page.context["rows"]} == stored, wanted
+        assert page.context["page"].paginator.count == len(stored), wanted
+
+    with CaptureQueriesContext(connection) as queries:
+        alice_api.get("/api/documents/", {"topic": ["none"]})
+    for sql in [q["sql"] for q in queries.captured_queries if "DISTINCT" in q["sql"]]:
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+            plan = cursor.fetchone()[0]
+        nodes = list(_plan_nodes((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]))
+        assert {node.get("Index Name") for node in nodes if "Relation Name" in node} == {
+            "document_topic_owner_filed"
+        }, nodes
