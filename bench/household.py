@@ -26,6 +26,10 @@ REQUESTS = [
     ('API search, phrase (`"annual report"`, 2 %)', "/api/documents/?q=%22annual+report%22", "search"),
     ("API search, prefix and year (`insur 2023`)", "/api/documents/?q=insur+2023", "search"),
     ("API search, common word (`invoice`, ~30 %)", "/api/documents/?q=invoice", "search"),
+    # Not goals: the other topic filters, and the topics with each one's count.
+    ("API list, two topics (own and system)", "/api/documents/?topic={topic}&topic={system}", None),
+    ("API list, no topic", "/api/documents/?topic=none", None),
+    ("API topic list, with counts", "/api/topics/", None),
 ]
 SMALL, SIZES = 100, (10_000, 100_000)
 QUICK_SMALL, QUICK_SIZES = 20, (1_000, 5_000)
@@ -100,9 +104,10 @@ def measure(web, small: dict, large: dict, scale) -> dict:
         [Client(web.base_url, large["token"]) for _ in range(scale.latency_clients)],
     )
     topic = {user["id"]: Topic.objects.get(owner_id=user["id"], name="Insurance").pk for user in (small, large)}
+    system = Topic.objects.get(owner=None, name="Invoices").pk
     requests = {}
     for label, path, _ in REQUESTS:
-        paths = (path.format(topic=topic[small["id"]]), path.format(topic=topic[large["id"]]))
+        paths = tuple(path.format(topic=topic[user["id"]], system=system) for user in (small, large))
         pair = measure_pair(*clients, paths, scale.household_requests)
         for name, client, user_path in (("small", clients[0][0], paths[0]), ("large", clients[1][0], paths[1])):
             answer = client.get(user_path)

@@ -257,6 +257,8 @@ def household_markdown(household: dict) -> str:
             row += [f"{ms(large['median_ms'])} / {ms(large['p95_ms'])}", f"{ratio:.2f}"]
             counts.append(f"{large['count']:,}")
         rows.append([*row, " / ".join(counts)])
+        if goal is None:
+            continue
         top = household["sizes"][sizes[-1]]["requests"][label]
         ratio = top["large"]["median_ms"] / top["small"]["median_ms"]
         limit_ratio, limit_ms = (

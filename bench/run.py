@@ -68,6 +68,7 @@ ENDPOINTS = [
     ("API list, by title", "api", "/api/documents/?ordering=title", None),
     ("API list, one topic", "api", "/api/documents/?topic={topic}", None),
     ("API list, one state, largest first", "api", "/api/documents/?state=classified&ordering=-size_bytes", None),
+    ("API topic list, with counts", "api", "/api/topics/", None),
 ]
 
 
