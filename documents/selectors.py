@@ -14,6 +14,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import connections
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.http import QueryDict
 from django.utils import timezone
@@ -206,14 +207,29 @@ class TopicsCount:
             )
 
     def count(self) -> int:
-        total = 0
-        if len(self.ids) == 1:
-            total += self.filed.filter(topic_id=self.ids[0]).count()  # a document is filed once under a topic
-        elif self.ids:
-            total += self.filed.filter(topic_id__in=self.ids).values("document").distinct().count()
+        """The count, in one statement: its parts are read in one snapshot of the database, so a document
+        trashed, restored, filed or confirmed meanwhile is counted by all of them or by none."""
+        parts: list[tuple[str, QuerySet]] = []
+        if len(self.ids) == 1:  # a document is filed once under a topic
+            parts.append(("+", self.filed.filter(topic_id=self.ids[0]).values("document")))
+        elif self.ids:  # and under two of the ids counts once
+            parts.append(("+", self.filed.filter(topic_id__in=self.ids).values("document").distinct()))
         if self.none:  # none of the documents filed under no topic is filed under one of the ids
-            total += self.listed.count() - self.filed.values("document").distinct().count()
-        return total
+            parts.append(("+", self.listed.order_by().values("pk")))
+            parts.append(("-", self.filed.values("document").distinct()))
+        terms, params = [], []
+        for sign, part in parts:
+            try:
+                sql, part_params = part.query.get_compiler(using=part.db).as_sql()
+            except EmptyResultSet:
+                continue  # a condition that can match nothing counts nothing
+            terms.append(f"{sign} (SELECT COUNT(*) FROM ({sql}) AS counted)")
+            params.extend(part_params)
+        if not terms:
+            return 0
+        with connections[self.listed.db].cursor() as cursor:
+            cursor.execute(f"SELECT 0 {' '.join(terms)}", params)
+            return cursor.fetchone()[0]
 
 
 def document_filter(params: QueryDict, queryset: DocumentQuerySet, request, *, lenient: bool) -> DocumentFilter:
