@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Protocol, cast
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -31,11 +31,17 @@ def topic_assignments_of(document: Document) -> list[DocumentTopic]:
     return list(_shown_assignments().filter(document=document))
 
 
+class Countable(Protocol):
+    """What can stand in for a list's count: a queryset, or anything else that counts (`count()`)."""
+
+    def count(self) -> int: ...
+
+
 class DocumentQuerySet(models.QuerySet["Document"]):
     # Set by `counted_by`: the conditions this list had then, and what counts the same documents.
-    _counted: tuple[WhereNode, QuerySet] | None = None
+    _counted: tuple[WhereNode, Countable] | None = None
 
-    def counted_by(self, counted: QuerySet) -> DocumentQuerySet:
+    def counted_by(self, counted: Countable) -> DocumentQuerySet:
         """This list, whose `count()` is `counted.count()` (a smaller query the caller knows to count exactly the
         same documents) as long as no condition is added to it: any filter added afterwards counts the list's own
         query again."""
