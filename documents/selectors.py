@@ -216,7 +216,10 @@ class TopicsCount:
             parts.append(("+", self.filed.filter(topic_id__in=self.ids).values("document").distinct()))
         if self.none:  # none of the documents filed under no topic is filed under one of the ids
             parts.append(("+", self.listed.order_by().values("pk")))
-            parts.append(("-", self.filed.values("document").distinct()))
+            # In the document's order: PostgreSQL then reads the person's filing from its index by owner and
+            # document, in that order, and keeps each document once as it goes (23 ms for 144,000 filings). Without
+            # it, where one person owns nearly every row, it hashed every filing instead: 77 ms.
+            parts.append(("-", self.filed.values("document").distinct().order_by("document")))
         terms, params = [], []
         for sign, part in parts:
             try:
