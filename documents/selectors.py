@@ -73,7 +73,7 @@ class TopicsField(forms.Field):
     widget = forms.SelectMultiple
 
     def to_python(self, value):
-        values = [str(v).strip() for v in (value or [])]
+        values = list(dict.fromkeys(str(v).strip() for v in (value or [])))  # a topic given twice is one topic
         if not values:
             return []
         if len(values) > MAX_TOPICS_FILTERED:
@@ -202,9 +202,7 @@ class TopicsCount:
         self.listed = listed
         self.filed = DocumentTopic.objects.filed_live_of(user)
         if stored:
-            self.filed = self.filed.exclude(
-                document__in=Document.objects.owned_by(user).filter(state=Document.State.UPLOADING)
-            )
+            self.filed = self.filed.without_uploads_of(user)
 
     def count(self) -> int:
         """The count, in one statement: its parts are read in one snapshot of the database, so a document

@@ -115,7 +115,14 @@ def document_list(request):
     known = {str(topic.pk) for topic in topics} | {selectors.NO_TOPIC}
     if "topic" in params:
         # Topics not theirs are left out: the list is filtered by what the topic boxes then show ticked.
-        params.setlist("topic", [value for value in params.getlist("topic") if value in known])
+        chosen = list(dict.fromkeys(value for value in params.getlist("topic") if value in known))
+        if len(chosen) > selectors.MAX_TOPICS_FILTERED:
+            # Dropping the filter would list everything (and "all matching" would act on it): keep the first ones.
+            chosen = chosen[: selectors.MAX_TOPICS_FILTERED]
+            messages.warning(
+                request, f"Filtered by the first {selectors.MAX_TOPICS_FILTERED} topics chosen: no more at once."
+            )
+        params.setlist("topic", chosen)
         if not params.getlist("topic"):
             params.pop("topic")
     filterset = selectors.document_filter(params, documents, request, lenient=True)
@@ -431,7 +438,11 @@ def documents_bulk(request):
 def _bulk_ids(request) -> list:
     if request.POST.get("scope") == "matching":
         documents = Document.objects.owned_by(request.user).stored()
-        filterset = selectors.document_filter(request.POST, documents, request, lenient=True)
+        # Strict, unlike the list page: a value dropped there narrows nothing, here it would widen the action to
+        # every document (the page's own form sends only the values it listed by).
+        filterset = selectors.document_filter(request.POST, documents, request, lenient=False)
+        if not filterset.is_valid():
+            raise InvalidInput("The list's filters are not valid: nothing was changed. Reload the list and try again.")
         ids = list(filterset.qs.order_by().values_list("pk", flat=True)[: bulk.MAX_MATCHING + 1])
         if len(ids) > bulk.MAX_MATCHING:
             raise InvalidInput(f"That is more than {bulk.MAX_MATCHING} documents at once: narrow the search.")

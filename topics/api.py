@@ -35,15 +35,18 @@ class TopicUpdateSerializer(serializers.Serializer):
     description = StrictCharField(max_length=1000, required=False, allow_blank=True)
 
 
-def topics_for(user):
+def topics_for(user, *, stored: bool = False):
     """Visible topics with the number of the user's own documents filed under each (never those in the trash;
-    suggestions are not filing).
+    suggestions are not filing); with `stored`, uploads still in flight are left out, as the list page leaves
+    them out of the documents a topic links to.
 
     Each count is read from the assignments alone, which carry their document's owner and trash state
     (`DocumentTopic.objects.filed_live_of`): a range of one index per topic, so a system topic's count costs what
     the person's own filings cost, however many documents everybody else has filed under it.
     """
     filed = DocumentTopic.objects.filed_live_of(user).filter(topic=OuterRef("pk"))
+    if stored:
+        filed = filed.without_uploads_of(user)
     return Topic.objects.visible_to(user).annotate(document_count=count_of(filed)).order_by(Lower("name"), "pk")
 
 

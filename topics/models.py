@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -57,6 +59,14 @@ class DocumentTopicQuerySet(models.QuerySet):
         """`owner`'s documents outside the trash filed under the topic, from the assignments alone: their count
         is read from one small index (document_topic_filed_live), however large the library."""
         return self.filed_live_of(owner).filter(topic_id=topic_id)
+
+    def without_uploads_of(self, owner) -> DocumentTopicQuerySet:
+        """Without the assignments of `owner`'s uploads still in flight (a topic set by hand before the upload
+        ends), as the list page leaves those documents out; they are few, found through an index of their state."""
+        # The document model through the relation, and its upload state by value: documents sits above topics.
+        document_model = cast(type[models.Model], self.model._meta.get_field("document").related_model)
+        uploads = document_model._base_manager.filter(owner=owner, deleted_at__isnull=True, state="uploading")
+        return self.exclude(document__in=uploads.values("pk"))
 
     def filed_live_of(self, owner) -> DocumentTopicQuerySet:
         """`owner`'s filing of their documents outside the trash, from the assignments alone (which carry their

@@ -38,7 +38,7 @@ def topic_list(request):
     taught = DocumentTopic.objects.filter(
         topic=OuterRef("pk"), document_owner=request.user, document_live=True, source=DocumentTopic.Source.MANUAL
     ).exclude(document__text="")
-    topics = topics_for(request.user).annotate(learnt_from=count_of(taught)).order_by("owner", "name")
+    topics = topics_for(request.user, stored=True).annotate(learnt_from=count_of(taught)).order_by("owner", "name")
     return render(request, "topics/list.html", {"topics": topics, "form": form})
 
 
@@ -63,7 +63,8 @@ def topic_delete(request, pk):
     """D-17: GET asks for confirmation (and says how many documents are filed under the topic), POST deletes."""
     topic = _own_topic(request, pk)
     if request.method != "POST":
-        filed = DocumentTopic.objects.filed_live(topic_id=topic.pk, owner=request.user).count()
+        filed_here = DocumentTopic.objects.filed_live(topic_id=topic.pk, owner=request.user)
+        filed = filed_here.without_uploads_of(request.user).count()  # as the list page counts them
         return render(request, "topics/delete.html", {"topic": topic, "filed": filed})
     services.topic_delete(user=request.user, topic=topic)
     messages.success(request, f"Topic “{topic.name}” deleted.")

@@ -150,3 +150,27 @@ def test_the_list_page_applies_an_action_to_ticked_rows_or_to_everything_matchin
     refused = client.post("/documents/bulk/", {"action": "add_topics", "topic_ids": topic.pk}, follow=True)
     assert "Choose documents first" in refused.content.decode()
     assert client.post("/documents/bulk/", {"ids": [str(uuid.uuid4())], "action": "trash"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"topic": "abc"},
+        {"topic": ""},
+        {"topic": "-1"},
+        {"topic": "99999999999999999999"},
+        {"topic": [str(n) for n in range(1, 23)]},
+        {"state": "bogus"},
+        {"date_after": "yesterday"},
+    ],
+)
+def test_all_matching_with_a_filter_that_is_not_valid_changes_nothing(client, alice, bad):
+    """SEC-06: "all matching" with a filter value the list would have dropped acts on nothing: dropping it here
+    would widen the action to every document."""
+    topic = TopicFactory(owner=alice, name="Quarterly")
+    documents = [DocumentFactory(owner=alice, title=f"letter {n}") for n in range(3)]
+    client.force_login(alice)
+    form = {"scope": "matching", "action": "trash", "topic_ids": topic.pk, **bad}
+    shown = client.post("/documents/bulk/", form, follow=True).content.decode()
+    assert "nothing was changed" in shown
+    assert Document.objects.filter(pk__in=[d.pk for d in documents], deleted_at__isnull=True).count() == 3

@@ -137,3 +137,17 @@ def test_the_list_shows_as_cards_with_the_same_rows_and_selection(client, alice)
     # The switch keeps the search and order, and the table is the default.
     assert 'href="?ordering=title">Table' in cards
     assert "<table" in client.get("/documents/").content.decode()
+
+
+def test_more_topics_than_a_filter_takes_keeps_the_first_ones_and_says_so(client, alice, alice_api, filed):
+    """The page filters by the first 20 topics ticked, with a message, rather than dropping the filter and listing
+    (and letting "all matching" act on) every document; a topic given twice counts once, on the page and in the
+    API."""
+    bills, trips = filed
+    extra = [TopicFactory(owner=alice, name=f"Extra {n}").pk for n in range(20)]
+    client.force_login(alice)
+    answer = client.get("/documents/", {"topic": [bills.pk, *extra], "ordering": "title"})
+    assert [document.title for document, _ in answer.context["rows"]] == ["gas bill", "mixed"]
+    assert "first 20 topics" in answer.content.decode()
+    repeated = {"topic": [trips.pk] * 25, "ordering": "title"}
+    assert page_titles(client, **repeated) == api_titles(alice_api, **repeated) == ["lisbon trip", "mixed"]

@@ -75,7 +75,7 @@ def assert_counted(user, topic, api, page, expected: int, stored: int | None = N
         "page": stored,
         "joined, stored": stored,
         "topics api": expected,
-        "topics page": expected,
+        "topics page": stored,
     }
 
 
